@@ -1,0 +1,11 @@
+// @sylva/core: pure computation shared by the compute service and the browser.
+export * from "./array/box.js";
+export * from "./array/dtype.js";
+export * from "./array/volume.js";
+export * from "./features/block.js";
+export * from "./features/compute.js";
+export * from "./features/definitions.js";
+export * from "./features/plan.js";
+export type { CombineKind, FilterBackend, Ptr } from "./filters/backend.js";
+export { JsBackend } from "./filters/backend-js.js";
+export * from "./filters/kernels.js";
