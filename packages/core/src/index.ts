@@ -8,4 +8,5 @@ export * from "./features/definitions.js";
 export * from "./features/plan.js";
 export type { CombineKind, FilterBackend, Ptr } from "./filters/backend.js";
 export { JsBackend } from "./filters/backend-js.js";
+export { filtersWasmModule, WasmBackend, wasmSimdSupported } from "./filters/backend-wasm.js";
 export * from "./filters/kernels.js";

@@ -11,7 +11,7 @@ import type { Volume5 } from "../array/volume.js";
 import { Arena } from "../filters/arena.js";
 import type { CombineKind, FilterBackend, Ptr } from "../filters/backend.js";
 import type { Kernel1D } from "../filters/kernels.js";
-import { gaussianKernel } from "../filters/kernels.js";
+import { gaussianKernel, gaussianKernelFloat } from "../filters/kernels.js";
 import { DOG_RATIO, FEATURE_WINDOW, PRESMOOTH_WINDOW, STRUCTURE_OUTER_RATIO } from "./definitions.js";
 import type { FeaturePlan, ScaleGroup } from "./plan.js";
 
@@ -21,16 +21,18 @@ export interface BlockSpec {
   readonly box: Box;
 }
 
-/** Derivative orders along (z, y, x); "d" is DoG's narrower Gaussian. */
-type Order = 0 | 1 | 2 | "d";
+/**
+ * Per-axis kernels of a separable filter along (z, y, x): derivative orders 0, 1, 2 of vigra's float
+ * derivative filters, or "s" / "d" for the double-precision Gaussians of GS and DoG (σ' and 0.66 σ').
+ */
+type Order = 0 | 1 | 2 | "s" | "d";
 type Orders = readonly [Order, Order, Order];
 
 interface GroupKernels {
   presmooth: Kernel1D;
-  d0: Kernel1D;
-  d1: Kernel1D;
-  d2: Kernel1D;
+  smooth: Kernel1D;
   dog: Kernel1D;
+  derivative: readonly [Kernel1D, Kernel1D, Kernel1D];
   outer: Kernel1D | null;
 }
 
@@ -59,11 +61,14 @@ export class BlockComputer {
       const hasSte = g.channels.STE !== undefined;
       this.kernels.set(g, {
         presmooth: gaussianKernel(g.presmoothSigma, 0, PRESMOOTH_WINDOW),
-        d0: gaussianKernel(s, 0, FEATURE_WINDOW),
-        d1: gaussianKernel(s, 1, FEATURE_WINDOW),
-        d2: gaussianKernel(s, 2, FEATURE_WINDOW),
+        smooth: gaussianKernel(s, 0, FEATURE_WINDOW),
         dog: gaussianKernel(DOG_RATIO * s, 0, FEATURE_WINDOW),
-        outer: hasSte ? gaussianKernel(STRUCTURE_OUTER_RATIO * s, 0, FEATURE_WINDOW) : null,
+        derivative: [
+          gaussianKernelFloat(s, 0, FEATURE_WINDOW),
+          gaussianKernelFloat(s, 1, FEATURE_WINDOW),
+          gaussianKernelFloat(s, 2, FEATURE_WINDOW),
+        ],
+        outer: hasSte ? gaussianKernelFloat(STRUCTURE_OUTER_RATIO * s, 0, FEATURE_WINDOW) : null,
       });
     }
   }
@@ -143,7 +148,7 @@ export class BlockComputer {
 
     // Gaussian derivatives of the pre-smoothed image over D, shared between features.
     const cache = new Map<string, Ptr>();
-    const kernelFor = (o: Order): Kernel1D => (o === "d" ? k.dog : o === 0 ? k.d0 : o === 1 ? k.d1 : k.d2);
+    const kernelFor = (o: Order): Kernel1D => (o === "s" ? k.smooth : o === "d" ? k.dog : k.derivative[o]);
     const derivative = (orders: Orders): Ptr => {
       const [oz, oy, ox] = orders;
       const keyX = `${ox}`;
@@ -189,20 +194,21 @@ export class BlockComputer {
     };
     const o3 = (z: Order, y: Order, x: Order): Ptr => derivative([z, y, x]);
 
-    if (g.channels.GS !== undefined) emit("copy", [o3(0, 0, 0)], "GS", 1);
-    if (g.channels.DoG !== undefined) emit("diff", [o3(0, 0, 0), o3("d", "d", "d")], "DoG", 1);
+    // Sums and tensors list axes in vigra's order (x, y, z): float rounding depends on it.
+    if (g.channels.GS !== undefined) emit("copy", [o3("s", "s", "s")], "GS", 1);
+    if (g.channels.DoG !== undefined) emit("diff", [o3("s", "s", "s"), o3("d", "d", "d")], "DoG", 1);
     if (g.channels.LoG !== undefined)
-      emit(threeD ? "sum3" : "sum2", threeD ? [o3(2, 0, 0), o3(0, 2, 0), o3(0, 0, 2)] : [o3(0, 2, 0), o3(0, 0, 2)], "LoG", 1);
+      emit(threeD ? "sum3" : "sum2", threeD ? [o3(0, 0, 2), o3(0, 2, 0), o3(2, 0, 0)] : [o3(0, 0, 2), o3(0, 2, 0)], "LoG", 1);
     if (g.channels.GGM !== undefined)
-      emit(threeD ? "norm3" : "norm2", threeD ? [o3(1, 0, 0), o3(0, 1, 0), o3(0, 0, 1)] : [o3(0, 1, 0), o3(0, 0, 1)], "GGM", 1);
+      emit(threeD ? "norm3" : "norm2", threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)], "GGM", 1);
     if (g.channels.HoGE !== undefined) {
       if (threeD)
-        emit("eig3", [o3(2, 0, 0), o3(1, 1, 0), o3(1, 0, 1), o3(0, 2, 0), o3(0, 1, 1), o3(0, 0, 2)], "HoGE", 3);
-      else emit("eig2", [o3(0, 2, 0), o3(0, 1, 1), o3(0, 0, 2)], "HoGE", 2);
+        emit("eig3", [o3(0, 0, 2), o3(0, 1, 1), o3(1, 0, 1), o3(0, 2, 0), o3(1, 1, 0), o3(2, 0, 0)], "HoGE", 3);
+      else emit("eig2", [o3(0, 0, 2), o3(0, 1, 1), o3(0, 2, 0)], "HoGE", 2);
     }
     if (g.channels.STE !== undefined) {
       // Structure tensor: products of the gradient over D, smoothed at the outer scale down to B.
-      const grad = threeD ? [o3(1, 0, 0), o3(0, 1, 0), o3(0, 0, 1)] : [o3(0, 1, 0), o3(0, 0, 1)];
+      const grad = threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)];
       const n = dz * dy * dx;
       const pairs = threeD
         ? [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]]
@@ -241,12 +247,12 @@ export class BlockComputer {
     const map = this.arena.alloc(dn + 2 * r);
     const m = this.arena.i32(map, dn + 2 * r);
     for (let p = 0; p < dn + 2 * r; p++) m[p] = reflectIndex(x0 - r + p, n) - srcX0;
-    const taps = this.arena.allocF32(kernel.taps);
+    const taps = this.taps(kernel);
     const pad = this.arena.alloc(dn + 2 * r + 16);
     const nz = box.z1 - box.z0;
     const ny = box.y1 - box.y0;
     const dst = this.arena.alloc(nz * ny * dn);
-    this.backend.convX(src, srcRow, srcPlane, nz, ny, dst, dn, map, taps, r, kernel.symmetry, pad);
+    this.backend.convX(src, srcRow, srcPlane, nz, ny, dst, dn, map, taps, r, kernel.symmetry, pad, kernel.arithmetic);
     return dst;
   }
 
@@ -261,6 +267,10 @@ export class BlockComputer {
   private passZ(src: Ptr, box: Box, z0: number, z1: number, n: number, kernel: Kernel1D): Ptr {
     const len = (box.y1 - box.y0) * (box.x1 - box.x0);
     return this.passLines(src, box.z0, box.z1, z0, z1, n, 1, len, kernel);
+  }
+
+  private taps(kernel: Kernel1D): Ptr {
+    return kernel.arithmetic === "double" ? this.arena.allocF64(kernel.taps) : this.arena.allocF32(kernel.taps);
   }
 
   private passLines(
@@ -285,9 +295,9 @@ export class BlockComputer {
         if (s < s0 || s >= s1) throw new Error(`internal: line ${s} outside source [${s0}, ${s1})`);
         m[i * w + j + r] = s - s0;
       }
-    const taps = this.arena.allocF32(kernel.taps);
+    const taps = this.taps(kernel);
     const dst = this.arena.alloc(outer * dn * len);
-    this.backend.convLines(src, s1 - s0, dst, dn, outer, len, map, taps, r, kernel.symmetry);
+    this.backend.convLines(src, s1 - s0, dst, dn, outer, len, map, taps, r, kernel.symmetry, kernel.arithmetic);
     return dst;
   }
 }

@@ -37,6 +37,12 @@ export class Arena {
     return p;
   }
 
+  allocF64(values: ArrayLike<number>): Ptr {
+    const p = this.alloc(values.length, 8);
+    new Float64Array(this.backend.memory(), p, values.length).set(values);
+    return p;
+  }
+
   allocI32(values: ArrayLike<number>): Ptr {
     const p = this.alloc(values.length);
     this.i32(p, values.length).set(values);

@@ -3,12 +3,14 @@
 
 import type { CombineKind, FilterBackend, Ptr } from "./backend.js";
 import { symmetric2x2Eigenvalues, symmetric3x3Eigenvalues } from "./eigen.js";
+import type { Arithmetic } from "./kernels.js";
 
 export class JsBackend implements FilterBackend {
   readonly name = "js" as const;
   private buffer = new ArrayBuffer(1 << 16);
   private f = new Float32Array(this.buffer);
   private i = new Int32Array(this.buffer);
+  private d = new Float64Array(this.buffer);
 
   memory(): ArrayBuffer {
     return this.buffer;
@@ -21,6 +23,7 @@ export class JsBackend implements FilterBackend {
     this.buffer = next;
     this.f = new Float32Array(next);
     this.i = new Int32Array(next);
+    this.d = new Float64Array(next);
   }
 
   convX(
@@ -36,27 +39,21 @@ export class JsBackend implements FilterBackend {
     radius: number,
     symmetry: number,
     pad: Ptr,
+    arithmetic: Arithmetic,
   ): void {
     const { f, i: iv } = this;
-    const s0 = src >> 2;
     const m0 = map >> 2;
-    const t0 = (taps >> 2) + radius;
     const p0 = pad >> 2;
     const plen = dnx + 2 * radius;
+    const line = new Float32Array(dnx);
     let d = dst >> 2;
     for (let z = 0; z < nz; z++)
       for (let y = 0; y < ny; y++) {
-        const row = s0 + z * srcPlane + y * srcRow;
+        const row = (src >> 2) + z * srcPlane + y * srcRow;
         for (let p = 0; p < plen; p++) f[p0 + p] = f[row + iv[m0 + p]];
-        for (let x = 0; x < dnx; x++) {
-          const c = p0 + x + radius;
-          let acc = Math.fround(f[t0] * f[c]);
-          for (let m = 1; m <= radius; m++) {
-            const pair = symmetry > 0 ? Math.fround(f[c + m] + f[c - m]) : Math.fround(f[c + m] - f[c - m]);
-            acc = Math.fround(acc + Math.fround(f[t0 + m] * pair));
-          }
-          f[d++] = acc;
-        }
+        this.correlate(p0, dnx, taps, radius, symmetry, arithmetic, line);
+        f.set(line, d);
+        d += dnx;
       }
   }
 
@@ -71,30 +68,84 @@ export class JsBackend implements FilterBackend {
     taps: Ptr,
     radius: number,
     symmetry: number,
+    arithmetic: Arithmetic,
   ): void {
     const { f, i: iv } = this;
     const w = 2 * radius + 1;
-    const t0 = (taps >> 2) + radius;
+    const line = new Float32Array(len);
+    const lines = new Int32Array(w);
     for (let o = 0; o < outer; o++) {
       const sBase = (src >> 2) + o * sn * len;
-      const dBase = (dst >> 2) + o * dn * len;
       for (let i = 0; i < dn; i++) {
-        const mi = (map >> 2) + i * w + radius;
-        const out = dBase + i * len;
-        const center = sBase + iv[mi] * len;
-        const w0 = f[t0];
-        for (let x = 0; x < len; x++) f[out + x] = Math.fround(w0 * f[center + x]);
-        for (let m = 1; m <= radius; m++) {
-          const a = sBase + iv[mi + m] * len;
-          const b = sBase + iv[mi - m] * len;
-          const wm = f[t0 + m];
-          if (symmetry > 0)
-            for (let x = 0; x < len; x++)
-              f[out + x] = Math.fround(f[out + x] + Math.fround(wm * Math.fround(f[a + x] + f[b + x])));
-          else
-            for (let x = 0; x < len; x++)
-              f[out + x] = Math.fround(f[out + x] + Math.fround(wm * Math.fround(f[a + x] - f[b + x])));
-        }
+        for (let j = 0; j < w; j++) lines[j] = sBase + iv[(map >> 2) + i * w + j] * len;
+        this.correlateLines(lines, len, taps, radius, symmetry, arithmetic, line);
+        f.set(line, (dst >> 2) + (o * dn + i) * len);
+      }
+    }
+  }
+
+  /** out[x] = Σ_m taps[m] · f[base + x + m + r] (a padded line), in the given arithmetic. */
+  private correlate(
+    base: number,
+    n: number,
+    taps: Ptr,
+    r: number,
+    symmetry: number,
+    arithmetic: Arithmetic,
+    out: Float32Array,
+  ): void {
+    const f = this.f;
+    if (arithmetic === "double") {
+      const t = this.d;
+      const t0 = (taps >> 3) + r;
+      for (let x = 0; x < n; x++) {
+        const c = base + x + r;
+        let acc = t[t0] * f[c];
+        for (let m = 1; m <= r; m++) acc += t[t0 + m] * (symmetry > 0 ? f[c + m] + f[c - m] : f[c + m] - f[c - m]);
+        out[x] = acc;
+      }
+    } else {
+      const t0 = taps >> 2;
+      const w = 2 * r + 1;
+      for (let x = 0; x < n; x++) {
+        const c = base + x;
+        let acc = Math.fround(f[t0] * f[c]);
+        for (let m = 1; m < w; m++) acc = Math.fround(acc + Math.fround(f[t0 + m] * f[c + m]));
+        out[x] = acc;
+      }
+    }
+  }
+
+  /** out[x] = Σ_m taps[m] · f[lines[m] + x] over lines of `len` floats, in the given arithmetic. */
+  private correlateLines(
+    lines: Int32Array,
+    len: number,
+    taps: Ptr,
+    r: number,
+    symmetry: number,
+    arithmetic: Arithmetic,
+    out: Float32Array,
+  ): void {
+    const f = this.f;
+    if (arithmetic === "double") {
+      const t = this.d;
+      const t0 = (taps >> 3) + r;
+      const acc = new Float64Array(len);
+      for (let x = 0; x < len; x++) acc[x] = t[t0] * f[lines[r] + x];
+      for (let m = 1; m <= r; m++) {
+        const a = lines[r + m];
+        const b = lines[r - m];
+        const wm = t[t0 + m];
+        for (let x = 0; x < len; x++) acc[x] += wm * (symmetry > 0 ? f[a + x] + f[b + x] : f[a + x] - f[b + x]);
+      }
+      out.set(acc);
+    } else {
+      const t0 = taps >> 2;
+      for (let x = 0; x < len; x++) out[x] = Math.fround(f[t0] * f[lines[0] + x]);
+      for (let m = 1; m < 2 * r + 1; m++) {
+        const a = lines[m];
+        const wm = f[t0 + m];
+        for (let x = 0; x < len; x++) out[x] = Math.fround(out[x] + Math.fround(wm * f[a + x]));
       }
     }
   }

@@ -1,6 +1,10 @@
 // The filter backend contract: a handful of numeric primitives over float32 buffers in one linear
-// memory (an arena addressed by byte pointers). Two implementations exist — plain TypeScript and
+// memory (an arena addressed by byte pointers). Convolutions come in vigra's two arithmetics (see
+// kernels.ts): "double" (f64 taps, symmetric pairs summed in double) and "float" (f32 taps, float sums
+// taken in tap order m = −r … r). Two implementations exist — plain TypeScript and
 // WebAssembly with 128-bit SIMD — and the feature pipeline drives either through this interface.
+
+import type { Arithmetic } from "./kernels.js";
 
 /** A byte offset into the backend's memory. */
 export type Ptr = number;
@@ -16,6 +20,7 @@ export interface FilterBackend {
    * Correlation along x (the contiguous axis). For each of nz·ny rows (row r at src + z·srcPlane + y·srcRow
    * floats), builds the padded line pad[p] = row[map[p]], p < dnx + 2·radius, then
    * dst[row][i] = Σ_m taps[m] · pad[i + m]. dst is contiguous (nz, ny, dnx).
+   * `arithmetic` says how taps are stored and sums are taken (see above); results are stored as float32.
    */
   convX(
     src: Ptr,
@@ -30,11 +35,13 @@ export interface FilterBackend {
     radius: number,
     symmetry: number,
     pad: Ptr,
+    arithmetic: Arithmetic,
   ): void;
 
   /**
    * Correlation along an outer axis. src holds `outer` blocks of `sn` lines, dst `outer` blocks of `dn`
    * lines, each line `len` contiguous floats: dst[o][i][:] = Σ_m taps[m] · src[o][map[i·(2r+1) + m]][:].
+   * `arithmetic` as for convX.
    */
   convLines(
     src: Ptr,
@@ -47,6 +54,7 @@ export interface FilterBackend {
     taps: Ptr,
     radius: number,
     symmetry: number,
+    arithmetic: Arithmetic,
   ): void;
 
   /** dst[i] = a[i] · b[i], n floats. */
