@@ -7,13 +7,32 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const asc = join(dirname(createRequire(import.meta.url).resolve("assemblyscript/package.json")), "bin", "asc.js");
+const asc = join(
+  dirname(createRequire(import.meta.url).resolve("assemblyscript/package.json")),
+  "bin",
+  "asc.js",
+);
 mkdirSync(join(root, "build"), { recursive: true });
 const out = join(root, "build", "filters.wasm");
 execFileSync(
   process.execPath,
-  [asc, "assembly/filters.ts", "--outFile", out, "--optimizeLevel", "3", "--shrinkLevel", "0", "--runtime", "stub",
-    "--noAssert", "--enable", "simd", "--initialMemory", "2"],
+  [
+    asc,
+    "assembly/filters.ts",
+    "--outFile",
+    out,
+    "--optimizeLevel",
+    "3",
+    "--shrinkLevel",
+    "0",
+    "--runtime",
+    "stub",
+    "--noAssert",
+    "--enable",
+    "simd",
+    "--initialMemory",
+    "2",
+  ],
   { cwd: root, stdio: "inherit" },
 );
 const bytes = readFileSync(out);

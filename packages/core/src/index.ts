@@ -10,3 +10,4 @@ export type { CombineKind, FilterBackend, Ptr } from "./filters/backend.js";
 export { JsBackend } from "./filters/backend-js.js";
 export { filtersWasmModule, WasmBackend, wasmSimdSupported } from "./filters/backend-wasm.js";
 export * from "./filters/kernels.js";
+export * from "./io/index.js";

@@ -93,6 +93,12 @@ export function transposeToCanonical<A extends TypedArray>(v: Volume<A>): Volume
         for (let x = 0; x < X; x++)
           for (let c = 0; c < Cn; c++)
             out[o++] =
-              v.data[t * srcStride5[0] + z * srcStride5[1] + y * srcStride5[2] + x * srcStride5[3] + c * srcStride5[4]];
+              v.data[
+                t * srcStride5[0] +
+                  z * srcStride5[1] +
+                  y * srcStride5[2] +
+                  x * srcStride5[3] +
+                  c * srcStride5[4]
+              ];
   return { data: out, shape: shape5, axes: "tzyxc" };
 }

@@ -154,7 +154,17 @@ export class BlockComputer {
       const keyX = `${ox}`;
       let px = cache.get(keyX);
       if (px === undefined) {
-        px = this.passX(smoothed, P.x1 - P.x0, (P.y1 - P.y0) * (P.x1 - P.x0), P, P.x0, D.x0, D.x1, grid[2], kernelFor(ox));
+        px = this.passX(
+          smoothed,
+          P.x1 - P.x0,
+          (P.y1 - P.y0) * (P.x1 - P.x0),
+          P,
+          P.x0,
+          D.x0,
+          D.x1,
+          grid[2],
+          kernelFor(ox),
+        );
         cache.set(keyX, px);
       }
       const keyY = `${oy}${ox}`;
@@ -198,12 +208,27 @@ export class BlockComputer {
     if (g.channels.GS !== undefined) emit("copy", [o3("s", "s", "s")], "GS", 1);
     if (g.channels.DoG !== undefined) emit("diff", [o3("s", "s", "s"), o3("d", "d", "d")], "DoG", 1);
     if (g.channels.LoG !== undefined)
-      emit(threeD ? "sum3" : "sum2", threeD ? [o3(0, 0, 2), o3(0, 2, 0), o3(2, 0, 0)] : [o3(0, 0, 2), o3(0, 2, 0)], "LoG", 1);
+      emit(
+        threeD ? "sum3" : "sum2",
+        threeD ? [o3(0, 0, 2), o3(0, 2, 0), o3(2, 0, 0)] : [o3(0, 0, 2), o3(0, 2, 0)],
+        "LoG",
+        1,
+      );
     if (g.channels.GGM !== undefined)
-      emit(threeD ? "norm3" : "norm2", threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)], "GGM", 1);
+      emit(
+        threeD ? "norm3" : "norm2",
+        threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)],
+        "GGM",
+        1,
+      );
     if (g.channels.HoGE !== undefined) {
       if (threeD)
-        emit("eig3", [o3(0, 0, 2), o3(0, 1, 1), o3(1, 0, 1), o3(0, 2, 0), o3(1, 1, 0), o3(2, 0, 0)], "HoGE", 3);
+        emit(
+          "eig3",
+          [o3(0, 0, 2), o3(0, 1, 1), o3(1, 0, 1), o3(0, 2, 0), o3(1, 1, 0), o3(2, 0, 0)],
+          "HoGE",
+          3,
+        );
       else emit("eig2", [o3(0, 0, 2), o3(0, 1, 1), o3(0, 2, 0)], "HoGE", 2);
     }
     if (g.channels.STE !== undefined) {
@@ -211,19 +236,42 @@ export class BlockComputer {
       const grad = threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)];
       const n = dz * dy * dx;
       const pairs = threeD
-        ? [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]]
-        : [[0, 0], [0, 1], [1, 1]];
+        ? [
+            [0, 0],
+            [0, 1],
+            [0, 2],
+            [1, 1],
+            [1, 2],
+            [2, 2],
+          ]
+        : [
+            [0, 0],
+            [0, 1],
+            [1, 1],
+          ];
       const outer = k.outer!;
       const smoothedProducts = pairs.map(([i, j]) => {
         const prod = this.arena.alloc(n);
         this.backend.mul(grad[i], grad[j], prod, n);
         let p = this.passX(prod, dx, dy * dx, D, D.x0, B.x0, B.x1, grid[2], outer);
         p = this.passY(p, { ...D, x0: B.x0, x1: B.x1 }, B.y0, B.y1, grid[1], outer);
-        if (threeD) p = this.passZ(p, { ...D, x0: B.x0, x1: B.x1, y0: B.y0, y1: B.y1 }, B.z0, B.z1, grid[0], outer);
+        if (threeD)
+          p = this.passZ(p, { ...D, x0: B.x0, x1: B.x1, y0: B.y0, y1: B.y1 }, B.z0, B.z1, grid[0], outer);
         return p;
       });
       const ch = g.channels.STE + c * (threeD ? 3 : 2);
-      this.backend.combine(threeD ? "eig3" : "eig2", smoothedProducts, bx, by * bx, bz, by, bx, outPtr, C, ch);
+      this.backend.combine(
+        threeD ? "eig3" : "eig2",
+        smoothedProducts,
+        bx,
+        by * bx,
+        bz,
+        by,
+        bx,
+        outPtr,
+        C,
+        ch,
+      );
     }
   }
 
@@ -252,7 +300,21 @@ export class BlockComputer {
     const nz = box.z1 - box.z0;
     const ny = box.y1 - box.y0;
     const dst = this.arena.alloc(nz * ny * dn);
-    this.backend.convX(src, srcRow, srcPlane, nz, ny, dst, dn, map, taps, r, kernel.symmetry, pad, kernel.arithmetic);
+    this.backend.convX(
+      src,
+      srcRow,
+      srcPlane,
+      nz,
+      ny,
+      dst,
+      dn,
+      map,
+      taps,
+      r,
+      kernel.symmetry,
+      pad,
+      kernel.arithmetic,
+    );
     return dst;
   }
 
@@ -270,7 +332,9 @@ export class BlockComputer {
   }
 
   private taps(kernel: Kernel1D): Ptr {
-    return kernel.arithmetic === "double" ? this.arena.allocF64(kernel.taps) : this.arena.allocF32(kernel.taps);
+    return kernel.arithmetic === "double"
+      ? this.arena.allocF64(kernel.taps)
+      : this.arena.allocF32(kernel.taps);
   }
 
   private passLines(
@@ -297,7 +361,19 @@ export class BlockComputer {
       }
     const taps = this.taps(kernel);
     const dst = this.arena.alloc(outer * dn * len);
-    this.backend.convLines(src, s1 - s0, dst, dn, outer, len, map, taps, r, kernel.symmetry, kernel.arithmetic);
+    this.backend.convLines(
+      src,
+      s1 - s0,
+      dst,
+      dn,
+      outer,
+      len,
+      map,
+      taps,
+      r,
+      kernel.symmetry,
+      kernel.arithmetic,
+    );
     return dst;
   }
 }

@@ -15,7 +15,9 @@ import type { FeaturePlan } from "./plan.js";
 export function defaultBlockShape(plan: FeaturePlan): Shape3 {
   const [, Z, Y, X] = plan.shape;
   const is3d = plan.groups.some((g) => !g.in2d);
-  return is3d ? [Math.min(Z, 64), Math.min(Y, 128), Math.min(X, 128)] : [1, Math.min(Y, 256), Math.min(X, 512)];
+  return is3d
+    ? [Math.min(Z, 64), Math.min(Y, 128), Math.min(X, 128)]
+    : [1, Math.min(Y, 256), Math.min(X, 512)];
 }
 
 /** Every block of a plan: each time point cut into boxes of `blockShape` (z, y, x). */
@@ -28,7 +30,12 @@ export function planBlocks(plan: FeaturePlan, blockShape: Shape3 = defaultBlockS
 }
 
 /** Copies a block's features (bz, by, bx, C) into the whole output (T, Z, Y, X, C). */
-export function writeBlock(out: Float32Array, plan: FeaturePlan, block: BlockSpec, features: Float32Array): void {
+export function writeBlock(
+  out: Float32Array,
+  plan: FeaturePlan,
+  block: BlockSpec,
+  features: Float32Array,
+): void {
   const [, Z, Y, X] = plan.shape;
   const C = plan.channelCount;
   const [bz, by, bx] = boxShape(block.box);

@@ -26,7 +26,13 @@ export const FEATURES: readonly FeatureDefinition[] = [
     minScale: 0.7,
     eigen: false,
   },
-  { id: "DoG", name: "Difference of Gaussians", ilastikId: "DifferenceOfGaussians", minScale: 0.7, eigen: false },
+  {
+    id: "DoG",
+    name: "Difference of Gaussians",
+    ilastikId: "DifferenceOfGaussians",
+    minScale: 0.7,
+    eigen: false,
+  },
   {
     id: "STE",
     name: "Structure Tensor Eigenvalues",

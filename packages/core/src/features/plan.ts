@@ -2,6 +2,7 @@
 // names in ilastik's order (feature, then scale, then input channel, then sub-channel), the halo each
 // block needs, and ilastik's validity rule for scales.
 
+import { kernelRadius } from "../filters/kernels.js";
 import type { FeatureId } from "./definitions.js";
 import {
   FEATURE_IDS,
@@ -13,7 +14,6 @@ import {
   presmoothSigma,
   STRUCTURE_OUTER_RATIO,
 } from "./definitions.js";
-import { kernelRadius } from "../filters/kernels.js";
 
 /** One selected feature at one scale; `in2d` filters each z-slice on its own ("compute in 2D"). */
 export interface FeatureEntry {
@@ -120,17 +120,27 @@ export function planFeatures(
         presmoothSigma: presmoothSigma(e.scale),
         featureSigma: sigma,
         channels: {},
-        radii: { presmooth: kernelRadius(presmoothSigma(e.scale), PRESMOOTH_WINDOW), feature: kernelRadius(sigma, FEATURE_WINDOW), outer: 0 },
+        radii: {
+          presmooth: kernelRadius(presmoothSigma(e.scale), PRESMOOTH_WINDOW),
+          feature: kernelRadius(sigma, FEATURE_WINDOW),
+          outer: 0,
+        },
       };
       groups.set(key, g);
     }
-    if (g.channels[e.feature] !== undefined) throw new RangeError(`feature ${e.feature} at scale ${e.scale} selected twice`);
+    if (g.channels[e.feature] !== undefined)
+      throw new RangeError(`feature ${e.feature} at scale ${e.scale} selected twice`);
     g.channels[e.feature] = channel;
     if (e.feature === "STE")
-      (g.radii as { outer: number }).outer = kernelRadius(STRUCTURE_OUTER_RATIO * g.featureSigma, FEATURE_WINDOW);
+      (g.radii as { outer: number }).outer = kernelRadius(
+        STRUCTURE_OUTER_RATIO * g.featureSigma,
+        FEATURE_WINDOW,
+      );
     for (let c = 0; c < nc; c++)
       for (let j = 0; j < sub; j++) {
-        names.push(`${def.name} (σ=${formatScale(e.scale)})${in2d && nz > 1 ? " in 2D" : ""} [${c * sub + j}]`);
+        names.push(
+          `${def.name} (σ=${formatScale(e.scale)})${in2d && nz > 1 ? " in 2D" : ""} [${c * sub + j}]`,
+        );
         channelInfo.push({ entry: ei, inputChannel: c, sub: j });
         channel++;
       }

@@ -101,7 +101,8 @@ export class JsBackend implements FilterBackend {
       for (let x = 0; x < n; x++) {
         const c = base + x + r;
         let acc = t[t0] * f[c];
-        for (let m = 1; m <= r; m++) acc += t[t0 + m] * (symmetry > 0 ? f[c + m] + f[c - m] : f[c + m] - f[c - m]);
+        for (let m = 1; m <= r; m++)
+          acc += t[t0 + m] * (symmetry > 0 ? f[c + m] + f[c - m] : f[c + m] - f[c - m]);
         out[x] = acc;
       }
     } else {
@@ -136,7 +137,8 @@ export class JsBackend implements FilterBackend {
         const a = lines[r + m];
         const b = lines[r - m];
         const wm = t[t0 + m];
-        for (let x = 0; x < len; x++) acc[x] += wm * (symmetry > 0 ? f[a + x] + f[b + x] : f[a + x] - f[b + x]);
+        for (let x = 0; x < len; x++)
+          acc[x] += wm * (symmetry > 0 ? f[a + x] + f[b + x] : f[a + x] - f[b + x]);
       }
       out.set(acc);
     } else {
@@ -202,7 +204,9 @@ export class JsBackend implements FilterBackend {
               const a = f[s[0] + q];
               const b = f[s[1] + q];
               const c = f[s[2] + q];
-              f[o] = Math.sqrt(Math.fround(Math.fround(Math.fround(a * a) + Math.fround(b * b)) + Math.fround(c * c)));
+              f[o] = Math.sqrt(
+                Math.fround(Math.fround(Math.fround(a * a) + Math.fround(b * b)) + Math.fround(c * c)),
+              );
               break;
             }
             case "eig2":

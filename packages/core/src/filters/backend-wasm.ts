@@ -106,7 +106,8 @@ export class WasmBackend implements FilterBackend {
     symmetry: number,
     arithmetic: Arithmetic,
   ): void {
-    if (arithmetic === "double") this.ex.convLines64(src, sn, dst, dn, outer, len, map, taps, radius, symmetry);
+    if (arithmetic === "double")
+      this.ex.convLines64(src, sn, dst, dn, outer, len, map, taps, radius, symmetry);
     else this.ex.convLines(src, sn, dst, dn, outer, len, map, taps, radius);
   }
 

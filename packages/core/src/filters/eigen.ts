@@ -36,7 +36,9 @@ export function symmetric3x3Eigenvalues(
     f(f(a00 * a12) * a12) -
     f(f(a11 * a02) * a02) -
     f(f(a22 * a01) * a01);
-  const c1 = f(f(f(f(f(f(a00 * a11) - f(a01 * a01)) + f(a00 * a22)) - f(a02 * a02)) + f(a11 * a22)) - f(a12 * a12));
+  const c1 = f(
+    f(f(f(f(f(a00 * a11) - f(a01 * a01)) + f(a00 * a22)) - f(a02 * a02)) + f(a11 * a22)) - f(a12 * a12),
+  );
   const c2 = f(f(a00 + a11) + a22);
   const c2Div3 = c2 * INV3;
   let aDiv3 = (c1 - c2 * c2Div3) * INV3;

@@ -69,7 +69,9 @@ export function gaussianKernelFloat(sigma: number, order: 0 | 1 | 2, windowRatio
   const s = f(sigma);
   const s2 = f(f(-0.5 / s) / s);
   const norm =
-    order === 0 ? f(1 / f(Math.sqrt(2 * Math.PI) * sigma)) : f((order === 1 ? -1 : 1) / f(Math.sqrt(2 * Math.PI) * sigma ** 3));
+    order === 0
+      ? f(1 / f(Math.sqrt(2 * Math.PI) * sigma))
+      : f((order === 1 ? -1 : 1) / f(Math.sqrt(2 * Math.PI) * sigma ** 3));
   const k = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const x = i - r;

@@ -1,0 +1,59 @@
+// The `sylva` command line: dispatches to one module per command.
+
+import { readFileSync } from "node:fs";
+import { describeError, isUserError, UsageError } from "./errors.js";
+import { runFeatures } from "./features.js";
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  features: { summary: "compute ilastik's pixel features of an image or stack into HDF5", run: runFeatures },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Sylva ${version()} — collaborative pixel classification for microscopy
+
+usage: sylva <command> [options]     (sylva <command> --help for a command's options)
+
+commands:
+${lines.join("\n")}
+
+example:
+  sylva features raw/00.png --out features.h5 --scales 0.7,1.6,3.5 --features GS,HoGE`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(help());
+    return 0;
+  }
+  if (cmd === "--version" || cmd === "-v") {
+    console.log(version());
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  try {
+    if (!command)
+      throw new UsageError(`unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (
+      isUserError(e) ||
+      (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      console.error(`sylva ${cmd}: ${describeError(e)}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,142 @@
+// Resolving an image spec of the `sylva` command line into one volume, with the spec forms of the
+// reference's `read_image` (../shared/reference/ilastik_ref.py):
+// - `FILE.h5/internal/path` (also .hdf5 and .ilp): a dataset inside an HDF5 file; as in the reference, the
+//   file name ends at the furthest of the first occurrences of ".h5/", ".hdf5/" and ".ilp/";
+// - a folder: every non-hidden file inside, in natural order ("2.png" before "10.png"), stacked along z;
+// - a comma-separated list of 2D files, stacked along z in the given order;
+// - a single PNG, JPEG or TIFF file (a multi-page TIFF is a z-stack).
+// `isStack` is the reference's `is_stack` where that is well defined: always for folders and lists; for a
+// file or dataset, whether its axes include z (with more than one slice, for datasets). Small refinements
+// over the reference: subfolders of a folder are skipped (the reference would fail on them), list entries
+// are trimmed, an existing file whose name holds a comma is read as that file, and 4D datasets
+// ("zyxc") count as stacks. Every failure is an InputError naming the path and the problem.
+
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Volume } from "@sylva/core";
+import { decodeImage, ImageFormatError, naturalCompare, readHdf5, stackImages } from "@sylva/core";
+import { InputError } from "./errors.js";
+
+export interface ImageInput {
+  readonly volume: Volume;
+  /** True when the volume is a z-stack (the reference's `is_stack`). */
+  readonly isStack: boolean;
+  /** The files read, in z order for stacks. */
+  readonly sources: string[];
+}
+
+const HDF5_MARKERS = [".h5/", ".hdf5/", ".ilp/"];
+
+/** Splits `FILE.h5/internal/path` as the reference does, or returns undefined when `spec` names no dataset. */
+export function splitHdf5Spec(spec: string): { file: string; dataset: string } | undefined {
+  const cuts = HDF5_MARKERS.filter((m) => spec.includes(m)).map((m) => spec.indexOf(m) + m.length - 1);
+  if (cuts.length === 0) return undefined;
+  const cut = Math.max(...cuts);
+  return { file: spec.slice(0, cut), dataset: spec.slice(cut + 1) };
+}
+
+function errno(e: unknown): string | undefined {
+  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+async function readBytes(file: string, what = "file"): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(file);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = errno(e);
+    if (code === "ENOENT" || code === "ENOTDIR")
+      throw new InputError(file, `no such ${what}: ${file}`, { cause: e });
+    if (code === "EISDIR") throw new InputError(file, `${file} is a folder, not a file`, { cause: e });
+    if (code === "EACCES" || code === "EPERM")
+      throw new InputError(file, `cannot read ${file}: permission denied`, { cause: e });
+    throw new InputError(file, `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Runs a decoder, turning its ImageFormatError (which names the file) into an InputError. */
+async function decoding<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ImageFormatError) throw new InputError(file, e.message, { cause: e });
+    throw new InputError(file, `${file}: cannot decode: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+async function readOne(file: string, what = "file"): Promise<Volume> {
+  const bytes = await readBytes(file, what);
+  return decoding(file, () => decodeImage(bytes, file));
+}
+
+async function readStack(files: string[]): Promise<ImageInput> {
+  const volumes: Volume[] = [];
+  for (const f of files) volumes.push(await readOne(f));
+  const volume = await decoding(files[0], () => stackImages(volumes, files));
+  return { volume, isStack: true, sources: files };
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readFolder(dir: string): Promise<ImageInput> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new InputError(dir, `cannot list folder ${dir}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+  const names = entries
+    .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isSymbolicLink()))
+    .map((e) => e.name)
+    .sort(naturalCompare);
+  if (names.length === 0) throw new InputError(dir, `folder ${dir} holds no image files`);
+  return readStack(names.map((n) => path.join(dir, n)));
+}
+
+/** Reads an image spec (see the header) into one volume. */
+export async function readImageSpec(spec: string): Promise<ImageInput> {
+  if (spec.trim() === "") throw new InputError(spec, "no image given (empty spec)");
+
+  const h5 = splitHdf5Spec(spec);
+  if (h5) {
+    const bytes = await readBytes(h5.file);
+    const volume = await decoding(h5.file, () => readHdf5(bytes, h5.dataset, h5.file));
+    const z = volume.axes.indexOf("z");
+    return { volume, isStack: z >= 0 && volume.shape[z] > 1, sources: [h5.file] };
+  }
+
+  if (await isDirectory(spec)) return readFolder(spec);
+
+  if (spec.includes(",") && !(await exists(spec))) {
+    const files = spec.split(",").map((f) => f.trim());
+    const empty = files.indexOf("");
+    if (empty >= 0)
+      throw new InputError(spec, `empty file name at position ${empty + 1} of the list "${spec}"`);
+    return readStack(files);
+  }
+
+  const volume = await readOne(spec, "file or folder");
+  return { volume, isStack: volume.axes.includes("z"), sources: [spec] };
+}

@@ -1,0 +1,9 @@
+// Image codecs and readers: PNG, JPEG, TIFF, HDF5, format dispatch and z-stacking.
+
+export * from "./errors.js";
+export * from "./hdf5.js";
+export * from "./image.js";
+export * from "./jpeg.js";
+export * from "./png.js";
+export * from "./stack.js";
+export * from "./tiff.js";

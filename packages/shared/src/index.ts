@@ -1,0 +1,5 @@
+// @sylva/shared: the contracts between browser and compute (schemas, defaults), re-exporting the
+// definitions from @sylva/core that both sides show or validate.
+export type { FeatureDefinition, FeatureId } from "@sylva/core";
+export { DEFAULT_SCALES, FEATURE_IDS, FEATURES } from "@sylva/core";
+export * from "./schema/features.js";
