@@ -15,24 +15,37 @@
 // strings become variable-length UTF-8 strings (h5py reads them as str), integers int32, others float64.
 
 import type { Dataset, Group, File as H5File } from "h5wasm";
-import h5wasm from "h5wasm";
 import type { DType, TypedArray } from "../array/dtype.js";
 import { dtypeOf } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
 import { AXES, elementCount } from "../array/volume.js";
 import { describeError, ImageFormatError } from "./errors.js";
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+type H5Lib = (typeof import("h5wasm"))["default"];
+type H5Module = Awaited<H5Lib["ready"]>;
 
 let modulePromise: Promise<H5Module> | undefined;
+let lib: H5Lib | undefined;
 
-/** The h5wasm module, ready, with its throwing error handler active. */
+/**
+ * The h5wasm module, ready, with its throwing error handler active. Loaded on first use, not at import:
+ * h5wasm's Emscripten start-up inspects node:worker_threads and, inside any worker thread, takes itself
+ * for an Emscripten pthread and fails — importing @sylva/core in a worker must not run it.
+ */
 function h5(): Promise<H5Module> {
-  modulePromise ??= h5wasm.ready.then((m) => {
+  modulePromise ??= import("h5wasm").then(async ({ default: h5wasm }) => {
+    const m = await h5wasm.ready;
     m.activate_throwing_error_handler();
+    lib = h5wasm;
     return m;
   });
   return modulePromise;
+}
+
+/** The loaded h5wasm library; only valid after `await h5()`. */
+function h5lib(): H5Lib {
+  if (!lib) throw new Error("internal: h5wasm used before it was loaded");
+  return lib;
 }
 
 let tempCounter = 0;
@@ -74,7 +87,7 @@ async function withFile<T>(
   let file: H5File | undefined;
   try {
     try {
-      file = new h5wasm.File(name, "r");
+      file = new (h5lib().File)(name, "r");
     } catch (e) {
       throw new ImageFormatError(source, `cannot open HDF5 file: ${hdf5Problem(e)}`, { cause: e });
     }
@@ -90,11 +103,11 @@ async function withFile<T>(
 }
 
 function isGroup(e: unknown): e is Group {
-  return e instanceof h5wasm.Group;
+  return e instanceof h5lib().Group;
 }
 
 function isDataset(e: unknown): e is Dataset {
-  return e instanceof h5wasm.Dataset;
+  return e instanceof h5lib().Dataset;
 }
 
 /** Paths (without a leading "/") of every dataset below `group`, depth first, in stored order. */
@@ -294,7 +307,7 @@ export async function writeHdf5(datasets: readonly Hdf5DatasetSpec[]): Promise<U
   const name = tempName(m);
   let file: H5File | undefined;
   try {
-    file = new h5wasm.File(name, "w");
+    file = new (h5lib().File)(name, "w");
     for (const d of datasets) {
       const parts = d.path.split("/").filter(Boolean);
       const path = parts.join("/");

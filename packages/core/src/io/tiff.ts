@@ -15,7 +15,6 @@
 // samples; SampleFormat records the dtype, so every dtype above round-trips (tifffile reads it back).
 
 import type { GeoTIFF, GeoTIFFImage } from "geotiff";
-import { fromArrayBuffer } from "geotiff";
 import type { DType, TypedArray } from "../array/dtype.js";
 import { bytesPerElement, dtypeOf, typedArrayConstructor } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
@@ -98,6 +97,9 @@ export async function decodeTiff(bytes: Uint8Array, source?: string): Promise<Vo
   let tiff: GeoTIFF;
   let count: number;
   try {
+    // Loaded on first use: geotiff pulls in the `web-worker` shim, whose Node start-up takes any worker
+    // thread for one of its own and fails — importing @sylva/core in a worker must not run it.
+    const { fromArrayBuffer } = await import("geotiff");
     tiff = await fromArrayBuffer(exactArrayBuffer(bytes));
     count = await tiff.getImageCount();
   } catch (e) {
