@@ -425,3 +425,100 @@ export function convLines64(
     }
   }
 }
+
+// ---- "Mixed" variants: f64 taps, each product rounded to float, float sums in tap order m = −r … r
+// (vigra's integration smoothing of the float structure tensor with a double kernel).
+
+@inline function mulRound(w: v128, v: v128): v128 {
+  return pack(f64x2.mul(w, lo(v)), f64x2.mul(w, hi(v)));
+}
+
+/** convX in the "mixed" arithmetic; taps are 2r+1 f64. */
+export function convXMixed(
+  src: usize,
+  srcRow: i32,
+  srcPlane: i32,
+  nz: i32,
+  ny: i32,
+  dst: usize,
+  dnx: i32,
+  map: usize,
+  taps: usize,
+  radius: i32,
+  pad: usize,
+): void {
+  const plen = dnx + 2 * radius;
+  const w = 2 * radius + 1;
+  let d = dst;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = src + (<usize>(z * srcPlane + y * srcRow) << 2);
+      for (let p = 0; p < plen; p++) {
+        store<f32>(pad + (<usize>p << 2), load<f32>(row + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
+      }
+      let x = 0;
+      for (; x + 4 <= dnx; x += 4) {
+        const c = pad + (<usize>x << 2);
+        let acc = mulRound(f64x2.splat(load<f64>(taps)), ld(c));
+        for (let m = 1; m < w; m++) {
+          acc = f32x4.add(acc, mulRound(f64x2.splat(load<f64>(taps + (<usize>m << 3))), ld(c + (<usize>m << 2))));
+        }
+        v128.store(d, acc);
+        d += 16;
+      }
+      for (; x < dnx; x++) {
+        const c = pad + (<usize>x << 2);
+        let acc = <f32>(load<f64>(taps) * <f64>load<f32>(c));
+        for (let m = 1; m < w; m++)
+          acc = acc + <f32>(load<f64>(taps + (<usize>m << 3)) * <f64>load<f32>(c + (<usize>m << 2)));
+        store<f32>(d, acc);
+        d += 4;
+      }
+    }
+  }
+}
+
+/** convLines in the "mixed" arithmetic; taps are 2r+1 f64. */
+export function convLinesMixed(
+  src: usize,
+  sn: i32,
+  dst: usize,
+  dn: i32,
+  outer: i32,
+  len: i32,
+  map: usize,
+  taps: usize,
+  radius: i32,
+): void {
+  const w = 2 * radius + 1;
+  const lineBytes = <usize>len << 2;
+  for (let o = 0; o < outer; o++) {
+    const sBase = src + <usize>(o * sn) * lineBytes;
+    const dBase = dst + <usize>(o * dn) * lineBytes;
+    for (let i = 0; i < dn; i++) {
+      const mi = map + (<usize>(i * w) << 2);
+      const out = dBase + <usize>i * lineBytes;
+      const first = sBase + <usize>load<i32>(mi) * lineBytes;
+      const t0 = f64x2.splat(load<f64>(taps));
+      let x = 0;
+      for (; x + 4 <= len; x += 4) {
+        const xo = <usize>x << 2;
+        let acc = mulRound(t0, ld(first + xo));
+        for (let m = 1; m < w; m++) {
+          const l = sBase + <usize>load<i32>(mi + (<usize>m << 2)) * lineBytes + xo;
+          acc = f32x4.add(acc, mulRound(f64x2.splat(load<f64>(taps + (<usize>m << 3))), ld(l)));
+        }
+        v128.store(out + xo, acc);
+      }
+      for (; x < len; x++) {
+        const xo = <usize>x << 2;
+        let acc = <f32>(load<f64>(taps) * <f64>load<f32>(first + xo));
+        for (let m = 1; m < w; m++) {
+          const l = sBase + <usize>load<i32>(mi + (<usize>m << 2)) * lineBytes + xo;
+          acc = acc + <f32>(load<f64>(taps + (<usize>m << 3)) * <f64>load<f32>(l));
+        }
+        store<f32>(out + xo, acc);
+      }
+    }
+  }
+}

@@ -68,7 +68,7 @@ export class BlockComputer {
           gaussianKernelFloat(s, 1, FEATURE_WINDOW),
           gaussianKernelFloat(s, 2, FEATURE_WINDOW),
         ],
-        outer: hasSte ? gaussianKernelFloat(STRUCTURE_OUTER_RATIO * s, 0, FEATURE_WINDOW) : null,
+        outer: hasSte ? gaussianKernel(STRUCTURE_OUTER_RATIO * s, 0, FEATURE_WINDOW, "mixed") : null,
       });
     }
   }
@@ -214,10 +214,11 @@ export class BlockComputer {
         "LoG",
         1,
       );
+    // vigra's squared gradient norm sums from the last axis: (z² + y²) + x².
     if (g.channels.GGM !== undefined)
       emit(
         threeD ? "norm3" : "norm2",
-        threeD ? [o3(0, 0, 1), o3(0, 1, 0), o3(1, 0, 0)] : [o3(0, 0, 1), o3(0, 1, 0)],
+        threeD ? [o3(1, 0, 0), o3(0, 1, 0), o3(0, 0, 1)] : [o3(0, 1, 0), o3(0, 0, 1)],
         "GGM",
         1,
       );
@@ -332,9 +333,9 @@ export class BlockComputer {
   }
 
   private taps(kernel: Kernel1D): Ptr {
-    return kernel.arithmetic === "double"
-      ? this.arena.allocF64(kernel.taps)
-      : this.arena.allocF32(kernel.taps);
+    return kernel.arithmetic === "float"
+      ? this.arena.allocF32(kernel.taps)
+      : this.arena.allocF64(kernel.taps);
   }
 
   private passLines(

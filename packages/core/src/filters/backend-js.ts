@@ -106,12 +106,14 @@ export class JsBackend implements FilterBackend {
         out[x] = acc;
       }
     } else {
-      const t0 = taps >> 2;
+      // "float": f32 taps; "mixed": f64 taps. Either way each product is rounded to float and summed in float.
+      const t = arithmetic === "float" ? f : this.d;
+      const t0 = taps >> (arithmetic === "float" ? 2 : 3);
       const w = 2 * r + 1;
       for (let x = 0; x < n; x++) {
         const c = base + x;
-        let acc = Math.fround(f[t0] * f[c]);
-        for (let m = 1; m < w; m++) acc = Math.fround(acc + Math.fround(f[t0 + m] * f[c + m]));
+        let acc = Math.fround(t[t0] * f[c]);
+        for (let m = 1; m < w; m++) acc = Math.fround(acc + Math.fround(t[t0 + m] * f[c + m]));
         out[x] = acc;
       }
     }
@@ -142,11 +144,12 @@ export class JsBackend implements FilterBackend {
       }
       out.set(acc);
     } else {
-      const t0 = taps >> 2;
-      for (let x = 0; x < len; x++) out[x] = Math.fround(f[t0] * f[lines[0] + x]);
+      const t = arithmetic === "float" ? f : this.d;
+      const t0 = taps >> (arithmetic === "float" ? 2 : 3);
+      for (let x = 0; x < len; x++) out[x] = Math.fround(t[t0] * f[lines[0] + x]);
       for (let m = 1; m < 2 * r + 1; m++) {
         const a = lines[m];
-        const wm = f[t0 + m];
+        const wm = t[t0 + m];
         for (let x = 0; x < len; x++) out[x] = Math.fround(out[x] + Math.fround(wm * f[a + x]));
       }
     }

@@ -13,6 +13,8 @@ interface FilterExports {
   convLines(...args: number[]): void;
   convX64(...args: number[]): void;
   convLines64(...args: number[]): void;
+  convXMixed(...args: number[]): void;
+  convLinesMixed(...args: number[]): void;
   mul(a: number, b: number, dst: number, n: number): void;
   combine(...args: number[]): void;
 }
@@ -90,6 +92,8 @@ export class WasmBackend implements FilterBackend {
   ): void {
     if (arithmetic === "double")
       this.ex.convX64(src, srcRow, srcPlane, nz, ny, dst, dnx, map, taps, radius, symmetry, pad);
+    else if (arithmetic === "mixed")
+      this.ex.convXMixed(src, srcRow, srcPlane, nz, ny, dst, dnx, map, taps, radius, pad);
     else this.ex.convX(src, srcRow, srcPlane, nz, ny, dst, dnx, map, taps, radius, pad);
   }
 
@@ -108,6 +112,7 @@ export class WasmBackend implements FilterBackend {
   ): void {
     if (arithmetic === "double")
       this.ex.convLines64(src, sn, dst, dn, outer, len, map, taps, radius, symmetry);
+    else if (arithmetic === "mixed") this.ex.convLinesMixed(src, sn, dst, dn, outer, len, map, taps, radius);
     else this.ex.convLines(src, sn, dst, dn, outer, len, map, taps, radius);
   }
 

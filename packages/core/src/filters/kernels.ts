@@ -1,11 +1,10 @@
 // Sampled 1-D Gaussian and Gaussian-derivative kernels, built exactly as vigra's Kernel1D does
 // (initGaussian / initGaussianDerivative with a window ratio), so results match ilastik bit for bit.
 //
-// vigra uses two precisions, and ilastik's features inherit both: Gaussian smoothing (ilastik's
-// pre-smoothing, Gaussian Smoothing and Difference of Gaussians) convolves with a Kernel1D<double>
-// summed in double; the derivative filters (Laplacian, gradient magnitude, structure tensor, Hessian)
-// build a Kernel1D<float> — its values computed in float arithmetic — and sum in float. `arithmetic`
-// records which, and the backends reproduce each.
+// vigra applies kernels in three arithmetics, and ilastik's features inherit them (see Arithmetic); the
+// smallest eigenvalue of the 3-D structure tensor is so sensitive to rounding (a float32 cancellation in
+// vigra's eigenvalue formula) that only bit-identical tensors reproduce it. `arithmetic` records which
+// one a kernel uses, and the backends reproduce each.
 //
 // Math: radius r = ⌊w·σ + 0.5⌋ (at least 1). Order 0: k(x) = exp(−x²/2σ²) for x ∈ [−r, r], normalized to
 // Σ k = 1. Order n > 0: the n-th derivative of the Gaussian sampled at x, its mean (DC) subtracted, then
@@ -15,7 +14,15 @@
 // Kernels are stored as correlation taps: out[i] = Σ_m taps[m + r] · in[i + m], m ∈ [−r, r]. vigra
 // convolves (out[i] = Σ k[j] in[i − j]), so taps[m] = k[−m]; odd derivatives change sign accordingly.
 
-export type Arithmetic = "double" | "float";
+/**
+ * How a kernel is applied (all store float results):
+ *  - "double": f64 taps, sums in double (vigra's gaussianSmoothing: pre-smoothing, GS, DoG);
+ *  - "float": f32 taps, float products and sums in tap order (derivative filters: LoG, GGM, HoGE, and the
+ *    structure tensor's gradient);
+ *  - "mixed": f64 taps, each product rounded to float, float sums in tap order (the structure tensor's
+ *    integration smoothing, which vigra runs on its float tensor with a double kernel).
+ */
+export type Arithmetic = "double" | "float" | "mixed";
 
 export interface Kernel1D {
   readonly radius: number;
@@ -30,8 +37,16 @@ export function kernelRadius(sigma: number, windowRatio: number): number {
   return Math.max(1, Math.floor(windowRatio * sigma + 0.5));
 }
 
-/** Gaussian (order 0) or Gaussian-derivative (order 1, 2) kernel, built and applied in double. */
-export function gaussianKernel(sigma: number, order: 0 | 1 | 2, windowRatio: number): Kernel1D {
+/**
+ * Gaussian (order 0) or Gaussian-derivative (order 1, 2) kernel, built in double (Kernel1D<double>) and
+ * applied in `arithmetic` ("double" unless stated).
+ */
+export function gaussianKernel(
+  sigma: number,
+  order: 0 | 1 | 2,
+  windowRatio: number,
+  arithmetic: "double" | "mixed" = "double",
+): Kernel1D {
   if (!(sigma > 0)) throw new RangeError(`kernel sigma must be > 0, got ${sigma}`);
   const r = kernelRadius(sigma, windowRatio);
   const n = 2 * r + 1;
@@ -52,31 +67,36 @@ export function gaussianKernel(sigma: number, order: 0 | 1 | 2, windowRatio: num
   for (let x = -r; x <= r; x++) moment += (k[x + r] * (-x) ** order) / factorial;
   const taps = new Float64Array(n);
   for (let m = -r; m <= r; m++) taps[m + r] = k[-m + r] / moment;
-  return { radius: r, taps, symmetry: order === 1 ? -1 : 1, arithmetic: "double" };
+  return { radius: r, taps, symmetry: order === 1 ? -1 : 1, arithmetic };
 }
 
 const f = Math.fround;
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /**
- * The same kernel as vigra's Kernel1D<float> builds it: Gaussian<float> values (norm · exp(−x²/2σ²),
- * times x or (1 − x²/σ²) for the derivatives), DC removal and normalization by the reciprocal moment, every
- * step rounded to float.
+ * The same kernel as vigra's Kernel1D<float> builds it (initGaussian / initGaussianDerivative over
+ * Gaussian<float>), reproducing where C++ evaluates in float and where a double literal promotes to double:
+ * σ² term −0.5/σ/σ and norm (−1/(√(2π)σ³) for order 1, 1/√(2π)/σ otherwise) in double, rounded once;
+ * values norm·e, (x·norm)·e, or h(x²)·norm·e with the Hermite polynomial h(x²) = s + s²x², s = −1/σ²,
+ * and e = expf(x²·(−0.5/σ²)), in float; DC removal in float; the moment summed in double and stored in
+ * float; taps scaled by the float reciprocal of the moment.
  */
 export function gaussianKernelFloat(sigma: number, order: 0 | 1 | 2, windowRatio: number): Kernel1D {
   if (!(sigma > 0)) throw new RangeError(`kernel sigma must be > 0, got ${sigma}`);
   const r = kernelRadius(sigma, windowRatio);
   const n = 2 * r + 1;
   const s = f(sigma);
-  const s2 = f(f(-0.5 / s) / s);
-  const norm =
-    order === 0
-      ? f(1 / f(Math.sqrt(2 * Math.PI) * sigma))
-      : f((order === 1 ? -1 : 1) / f(Math.sqrt(2 * Math.PI) * sigma ** 3));
+  const sigma2 = f(-0.5 / s / s);
+  const norm = order === 1 ? f(-1 / (SQRT_2PI * s * s * s)) : f(1 / SQRT_2PI / s);
+  const h0 = f(-1 / s / s);
+  const h1 = f(h0 * h0);
   const k = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const x = i - r;
-    const g = f(norm * f(Math.exp(f(f(x * x) * s2))));
-    k[i] = order === 0 ? g : order === 1 ? f(x * g) : f(f(1 - f(f(x / s) ** 2)) * g);
+    const x2 = f(x * x);
+    const e = f(Math.exp(f(x2 * sigma2)));
+    const pre = order === 0 ? norm : order === 1 ? f(x * norm) : f(f(f(x2 * h1) + h0) * norm);
+    k[i] = f(pre * e);
   }
   let moment = 0;
   if (order > 0) {
@@ -85,7 +105,7 @@ export function gaussianKernelFloat(sigma: number, order: 0 | 1 | 2, windowRatio
     dc = f(dc / n);
     for (let i = 0; i < n; i++) k[i] = f(k[i] - dc);
     const factorial = order === 2 ? 2 : 1;
-    for (let i = 0; i < n; i++) moment = f(moment + f((k[i] * (-(i - r)) ** order) / factorial));
+    for (let i = 0; i < n; i++) moment = f(moment + (k[i] * (-(i - r)) ** order) / factorial);
   } else {
     for (let i = 0; i < n; i++) moment = f(moment + k[i]);
   }

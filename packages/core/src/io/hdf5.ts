@@ -21,7 +21,7 @@ import type { Volume } from "../array/volume.js";
 import { AXES, elementCount } from "../array/volume.js";
 import { describeError, ImageFormatError } from "./errors.js";
 
-type H5Lib = (typeof import("h5wasm"))["default"];
+type H5Lib = typeof import("h5wasm")["default"];
 type H5Module = Awaited<H5Lib["ready"]>;
 
 let modulePromise: Promise<H5Module> | undefined;
