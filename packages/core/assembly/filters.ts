@@ -176,6 +176,16 @@ export function combine(
 ): void {
   const step = <usize>channels << 2;
   let o = dst + (<usize>channel << 2);
+  if (kind == EIG3) {
+    for (let z = 0; z < nz; z++) {
+      for (let y = 0; y < ny; y++) {
+        const row = <usize>(z * srcPlane + y * srcRow) << 2;
+        eig3Run(s0 + row, s1 + row, s2 + row, s3 + row, s4 + row, s5 + row, nx, o, step);
+        o += <usize>nx * step;
+      }
+    }
+    return;
+  }
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const row = <usize>(z * srcPlane + y * srcRow) << 2;
@@ -520,5 +530,208 @@ export function convLinesMixed(
         store<f32>(out + xo, acc);
       }
     }
+  }
+}
+
+// ---- The 3x3 eigenvalues, four voxels at a time. Same arithmetic as eig3 above (float32 terms in
+// f32x4, double terms in f64x2); atan2, cos and sin are double-precision polynomials on the reduced
+// ranges this formula needs (θ ∈ [0, π], θ/3 ∈ [0, π/3]), accurate to a few ulps of double, which moves
+// no float32 result in practice (checked bit for bit against vigra in the tests).
+
+const PI: f64 = 3.141592653589793;
+const PI_2: f64 = 1.5707963267948966;
+const PI_4: f64 = 0.7853981633974483;
+const PI_8: f64 = 0.39269908169872414;
+const TAN_PI_8: f64 = 0.41421356237309503;
+const TAN_PI_16: f64 = 0.19891236737965800;
+
+/** atan(v) for |v| ≤ tan(π/16): odd Taylor series to v^25. */
+@inline function atanSmall(v: v128): v128 {
+  const v2 = f64x2.mul(v, v);
+  let p = f64x2.splat(1.0 / 25.0);
+  p = f64x2.sub(f64x2.splat(1.0 / 23.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 21.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 19.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 17.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 15.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 13.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 11.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 9.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 7.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 5.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 3.0), f64x2.mul(v2, p));
+  p = f64x2.sub(f64x2.splat(1.0), f64x2.mul(v2, p));
+  return f64x2.mul(v, p);
+}
+
+/** atan(t) for t ∈ [0, 1], reduced twice by atan(t) = a + atan((t − tan a)/(1 + t·tan a)). */
+@inline function atan01(t: v128): v128 {
+  // a1 = π/4 where t > tan(π/8)
+  const m1 = f64x2.gt(t, f64x2.splat(TAN_PI_8));
+  const u = v128.bitselect(
+    f64x2.div(f64x2.sub(t, f64x2.splat(1.0)), f64x2.add(t, f64x2.splat(1.0))),
+    t,
+    m1,
+  );
+  const base1 = v128.and(f64x2.splat(PI_4), m1);
+  // a2 = ±π/8 where |u| > tan(π/16)
+  const au = f64x2.abs(u);
+  const m2 = f64x2.gt(au, f64x2.splat(TAN_PI_16));
+  const sgn = v128.and(u, f64x2.splat(-0.0));
+  const tp8 = v128.or(f64x2.splat(TAN_PI_8), sgn);
+  const w = v128.bitselect(
+    f64x2.div(f64x2.sub(u, tp8), f64x2.add(f64x2.splat(1.0), f64x2.mul(u, tp8))),
+    u,
+    m2,
+  );
+  const base2 = v128.and(v128.or(f64x2.splat(PI_8), sgn), m2);
+  return f64x2.add(f64x2.add(base1, base2), atanSmall(w));
+}
+
+/** atan2(y, x) for y ≥ 0. */
+@inline function atan2Pos(y: v128, x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const big = f64x2.max(y, ax);
+  const small = f64x2.min(y, ax);
+  const zero = f64x2.eq(big, f64x2.splat(0.0));
+  const t = v128.andnot(f64x2.div(small, big), zero);
+  let a = atan01(t);
+  a = v128.bitselect(f64x2.sub(f64x2.splat(PI_2), a), a, f64x2.gt(y, ax));
+  return v128.bitselect(f64x2.sub(f64x2.splat(PI), a), a, f64x2.lt(x, f64x2.splat(0.0)));
+}
+
+/** cos(φ) for φ ∈ [0, π/3]: Taylor series to φ^22. */
+@inline function cosSmall(x2: v128): v128 {
+  let p = f64x2.splat(1.0 / 1124000727777607680000.0);
+  p = f64x2.sub(f64x2.splat(1.0 / 2432902008176640000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 6402373705728000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 20922789888000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 87178291200.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 479001600.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 3628800.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 40320.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 720.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 24.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 2.0), f64x2.mul(x2, p));
+  return f64x2.sub(f64x2.splat(1.0), f64x2.mul(x2, p));
+}
+
+/** sin(φ) for φ ∈ [0, π/3]: Taylor series to φ^23. */
+@inline function sinSmall(x: v128, x2: v128): v128 {
+  let p = f64x2.splat(1.0 / 25852016738884976640000.0);
+  p = f64x2.sub(f64x2.splat(1.0 / 51090942171709440000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 121645100408832000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 355687428096000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 1307674368000.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 6227020800.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 39916800.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 362880.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 5040.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 120.0), f64x2.mul(x2, p));
+  p = f64x2.sub(f64x2.splat(1.0 / 6.0), f64x2.mul(x2, p));
+  return f64x2.mul(x, f64x2.sub(f64x2.splat(1.0), f64x2.mul(x2, p)));
+}
+
+/** The double-precision tail of vigra's formula for two voxels: returns r0, r1, r2 (f64x2 each). */
+@inline function eig3Tail(c0: v128, c1: v128, c2: v128, out: usize): void {
+  const inv3 = f64x2.splat(INV3);
+  const c2Div3 = f64x2.mul(c2, inv3);
+  let aDiv3 = f64x2.mul(f64x2.sub(c1, f64x2.mul(c2, c2Div3)), inv3);
+  aDiv3 = v128.bitselect(f64x2.splat(0.0), aDiv3, f64x2.gt(aDiv3, f64x2.splat(0.0)));
+  const mbDiv2 = f64x2.mul(
+    f64x2.splat(0.5),
+    f64x2.add(c0, f64x2.mul(c2Div3, f64x2.sub(f64x2.mul(f64x2.mul(f64x2.splat(2.0), c2Div3), c2Div3), c1))),
+  );
+  let q = f64x2.add(f64x2.mul(mbDiv2, mbDiv2), f64x2.mul(f64x2.mul(aDiv3, aDiv3), aDiv3));
+  q = v128.bitselect(f64x2.splat(0.0), q, f64x2.gt(q, f64x2.splat(0.0)));
+  const magnitude = f64x2.sqrt(f64x2.neg(aDiv3));
+  const angle = f64x2.mul(atan2Pos(f64x2.sqrt(f64x2.neg(q)), mbDiv2), inv3);
+  const a2 = f64x2.mul(angle, angle);
+  const cs = cosSmall(a2);
+  const sn = sinSmall(angle, a2);
+  const root3 = f64x2.splat(ROOT3);
+  v128.store(out, f64x2.add(c2Div3, f64x2.mul(f64x2.mul(f64x2.splat(2.0), magnitude), cs)));
+  v128.store(out + 16, f64x2.sub(c2Div3, f64x2.mul(magnitude, f64x2.add(cs, f64x2.mul(root3, sn)))));
+  v128.store(out + 32, f64x2.sub(c2Div3, f64x2.mul(magnitude, f64x2.sub(cs, f64x2.mul(root3, sn)))));
+}
+
+const SCRATCH: usize = memory.data(128, 16);
+
+/** Eigenvalues of four voxels given as vectors of their tensor entries; writes the first `count`. */
+@inline function eig3x4(a00: v128, a01: v128, a02: v128, a11: v128, a12: v128, a22: v128, d: usize, step: usize, count: i32): void {
+  // float32 terms, evaluated as C++ evaluates them for T = float
+  const t1 = f32x4.mul(f32x4.mul(a00, a11), a22);
+  const t3 = f32x4.mul(f32x4.mul(a00, a12), a12);
+  const t4 = f32x4.mul(f32x4.mul(a11, a02), a02);
+  const t5 = f32x4.mul(f32x4.mul(a22, a01), a01);
+  let c1f = f32x4.sub(f32x4.mul(a00, a11), f32x4.mul(a01, a01));
+  c1f = f32x4.add(c1f, f32x4.mul(a00, a22));
+  c1f = f32x4.sub(c1f, f32x4.mul(a02, a02));
+  c1f = f32x4.add(c1f, f32x4.mul(a11, a22));
+  c1f = f32x4.sub(c1f, f32x4.mul(a12, a12));
+  const c2f = f32x4.add(f32x4.add(a00, a11), a22);
+  // c0 in double: ((((t1 + 2·a01·a02·a12) − t3) − t4) − t5)
+  const two = f64x2.splat(2.0);
+  let c0L = f64x2.add(lo(t1), f64x2.mul(f64x2.mul(f64x2.mul(two, lo(a01)), lo(a02)), lo(a12)));
+  c0L = f64x2.sub(f64x2.sub(f64x2.sub(c0L, lo(t3)), lo(t4)), lo(t5));
+  let c0H = f64x2.add(hi(t1), f64x2.mul(f64x2.mul(f64x2.mul(two, hi(a01)), hi(a02)), hi(a12)));
+  c0H = f64x2.sub(f64x2.sub(f64x2.sub(c0H, hi(t3)), hi(t4)), hi(t5));
+  eig3Tail(c0L, lo(c1f), lo(c2f), SCRATCH);
+  eig3Tail(c0H, hi(c1f), hi(c2f), SCRATCH + 48);
+  let r0 = pack(v128.load(SCRATCH), v128.load(SCRATCH + 48));
+  let r1 = pack(v128.load(SCRATCH + 16), v128.load(SCRATCH + 64));
+  let r2 = pack(v128.load(SCRATCH + 32), v128.load(SCRATCH + 80));
+  // vigra's three conditional swaps
+  let m = f32x4.lt(r0, r1);
+  let t = v128.bitselect(r1, r0, m);
+  r1 = v128.bitselect(r0, r1, m);
+  r0 = t;
+  m = f32x4.lt(r0, r2);
+  t = v128.bitselect(r2, r0, m);
+  r2 = v128.bitselect(r0, r2, m);
+  r0 = t;
+  m = f32x4.lt(r1, r2);
+  t = v128.bitselect(r2, r1, m);
+  r2 = v128.bitselect(r1, r2, m);
+  r1 = t;
+  v128.store(SCRATCH, r0);
+  v128.store(SCRATCH + 16, r1);
+  v128.store(SCRATCH + 32, r2);
+  for (let k = 0; k < count; k++) {
+    const o = <usize>k << 2;
+    const q = d + <usize>k * step;
+    store<f32>(q, load<f32>(SCRATCH + o));
+    store<f32>(q + 4, load<f32>(SCRATCH + 16 + o));
+    store<f32>(q + 8, load<f32>(SCRATCH + 32 + o));
+  }
+}
+
+@inline function ldPartial(p: usize, count: i32): v128 {
+  let v = f32x4.splat(0);
+  if (count > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + 4));
+  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 8));
+  return v;
+}
+
+/**
+ * Eigenvalues of `n` contiguous voxels (sources a00 … a22 at s0 … s5), written interleaved at dst with
+ * `step` bytes per voxel. The last partial group is computed in vector lanes too, so a voxel's result
+ * does not depend on where a block boundary falls.
+ */
+function eig3Run(s0: usize, s1: usize, s2: usize, s3: usize, s4: usize, s5: usize, n: i32, dst: usize, step: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    eig3x4(ld(s0 + o), ld(s1 + o), ld(s2 + o), ld(s3 + o), ld(s4 + o), ld(s5 + o), dst + <usize>i * step, step, 4);
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    const c = n - i;
+    eig3x4(
+      ldPartial(s0 + o, c), ldPartial(s1 + o, c), ldPartial(s2 + o, c),
+      ldPartial(s3 + o, c), ldPartial(s4 + o, c), ldPartial(s5 + o, c),
+      dst + <usize>i * step, step, c,
+    );
   }
 }
