@@ -7,11 +7,11 @@ const ALIGN = 16;
 
 export class Arena {
   private top: number;
-  constructor(
-    private readonly backend: FilterBackend,
-    private readonly base = 1024,
-  ) {
-    this.top = base;
+  private readonly base: number;
+
+  constructor(private readonly backend: FilterBackend) {
+    this.base = Math.ceil(backend.heapBase / ALIGN) * ALIGN;
+    this.top = this.base;
   }
 
   /** Allocates `count` elements of `bytesPerElement` (16-byte aligned) and returns the pointer. */

@@ -7,6 +7,7 @@ import type { Arithmetic } from "./kernels.js";
 
 export class JsBackend implements FilterBackend {
   readonly name = "js" as const;
+  readonly heapBase = 16;
   private buffer = new ArrayBuffer(1 << 16);
   private f = new Float32Array(this.buffer);
   private i = new Int32Array(this.buffer);

@@ -47,7 +47,6 @@ export async function wasmSimdSupported(): Promise<boolean> {
 
 export class WasmBackend implements FilterBackend {
   readonly name = "wasm" as const;
-  /** First byte free for the arena. */
   readonly heapBase: number;
 
   private constructor(private readonly ex: FilterExports) {

@@ -11,6 +11,8 @@ export type Ptr = number;
 
 export interface FilterBackend {
   readonly name: "js" | "wasm";
+  /** First byte of memory free for the caller's buffers (below it: the backend's own static data). */
+  readonly heapBase: number;
   /** The backend's memory; views must be re-created after `ensure` (the buffer may be replaced). */
   memory(): ArrayBuffer;
   /** Makes the memory at least `bytes` long. */
