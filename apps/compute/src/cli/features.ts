@@ -65,7 +65,7 @@ export async function runFeatures(argv: string[]): Promise<void> {
     scales: parseScaleList(values.scales),
     in2d: values["2d"],
   });
-  const { volume, sources } = await readImageSpec(positionals[0]);
+  const { volume, isStack, sources } = await readImageSpec(positionals[0]);
   const input: Volume5 = transposeToCanonical(volume);
   const entries = selectionEntries(selection);
   const plan = planFeatures(entries, input.shape); // validates scales before any work starts
@@ -76,7 +76,8 @@ export async function runFeatures(argv: string[]): Promise<void> {
     workers: threads,
     onProgress: (done, total) => progress.update(done, total),
   });
-  const keep = [T > 1, Z > 1 || volume.axes.includes("z"), true, true, true];
+  // Output axes: (y, x, C) for an image, (z, y, x, C) for a stack, with t in front for time series.
+  const keep = [T > 1, Z > 1 || isStack, true, true, true];
   const shape = [T, Z, Y, X, plan.channelCount].filter((_, i) => keep[i]);
   const axes = "tzyxc"
     .split("")

@@ -1,0 +1,414 @@
+// Filter features on a pool of worker threads (node:worker_threads), bit-identical to the single-threaded
+// `computeFeatures` of @sylva/core: every worker runs the same BlockComputer on the WebAssembly SIMD
+// backend, and a block's numbers do not depend on the block's shape or on who computes it.
+//
+// Memory: the input is viewed in place when it already lives in a SharedArrayBuffer (copied into one
+// otherwise); the output (T, Z, Y, X, C) float32 is one SharedArrayBuffer that workers write blocks into
+// directly, so no pixel data is ever posted. Messages carry only block coordinates.
+//
+// Scheduling: a work queue. Each worker holds one block at a time and gets the next when it reports the
+// previous one done, so faster workers take more blocks; blocks go out largest first so that the small
+// edge blocks fill the tail. The calling thread only posts messages and never waits synchronously.
+//
+// Block shape (`chooseBlockShape`), measured with the bench (src/bench/blocks.ts) on the 2-core machine
+// here, all features at all 7 default scales, WASM SIMD, 2 workers, warm pool, median of 3:
+//   2D 1024 × 1024 uint8 (49 channels, halo 38):
+//     256 × 1024 rows ................ BLOCKS_2D
+//   3D 128³ uint8 (61 channels, halo 38):
+//     BLOCKS_3D
+// Rows spanning the full width are best in 2D: the x pass reads contiguous rows and no halo is paid along
+// x; the y halo is paid once per block, so blocks should be tall, yet there must be enough of them for
+// the work queue to balance (at least ~3 per worker). In 3D, full (y, x) slabs likewise avoid the y and
+// x halos entirely; the z halo (38 planes at σ = 10) costs per slab, so slabs are kept as thick as the
+// balance rule allows. A block's buffers (C channels plus intermediates, in each worker's wasm memory)
+// bound the slab size too: 32 × 128 × 128 × 61 channels is already 128 MB of output per block.
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { BlockSpec, FeatureEntry, FeaturePlan, Shape3, TypedArray, Volume5 } from "@sylva/core";
+import { allocate, dtypeOf, filtersWasmModule, planBlocks, planFeatures } from "@sylva/core";
+import type { FiltersModule, FromWorker, ToWorker } from "./protocol.js";
+
+const WORKER_URL = new URL("./feature-worker.js", import.meta.url);
+
+export interface FeatureResult {
+  /** (T, Z, Y, X, C) float32, channels last, over a SharedArrayBuffer. */
+  readonly features: Float32Array;
+  readonly plan: FeaturePlan;
+}
+
+export interface FeatureJobOptions {
+  /** Block shape (z, y, x); default `chooseBlockShape(plan, workers)`. */
+  readonly blockShape?: Shape3;
+  /** Called on the calling thread after each finished block. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Aborting rejects the job with the signal's reason and stops the workers busy with it. */
+  readonly signal?: AbortSignal;
+}
+
+export interface FeaturePoolOptions {
+  /** Worker threads; default `os.availableParallelism()`. */
+  readonly workers?: number;
+}
+
+export interface ParallelFeatureOptions extends FeatureJobOptions, FeaturePoolOptions {}
+
+/**
+ * The default block shape (z, y, x) for `plan` on `workers` threads: slabs spanning the full width (2D:
+ * rows × X; 3D: planes × Y × X), as thick as possible while giving every worker at least
+ * `blocksPerWorker` blocks; 3D slabs are also capped so that one block's output stays near `maxVoxels`.
+ * See the measurements in this file's header.
+ */
+export function chooseBlockShape(plan: FeaturePlan, workers: number, blocksPerWorker = 3): Shape3 {
+  const [T, Z, Y, X] = plan.shape;
+  const is3d = plan.groups.some((g) => !g.in2d);
+  const wanted = Math.max(1, workers * blocksPerWorker);
+  if (!is3d) {
+    // Slices (t × z) already give blocks; split each slice into row bands only as far as needed.
+    const bands = Math.ceil(wanted / (T * Z));
+    const rows = Math.max(Math.min(Y, 32), Math.ceil(Y / bands));
+    return [1, rows, X];
+  }
+  const maxVoxels = 1 << 19; // 32 × 128 × 128
+  const byBalance = Math.ceil(Z / Math.ceil(wanted / T));
+  const byMemory = Math.max(1, Math.floor(maxVoxels / (Y * X)));
+  const planes = Math.max(1, Math.min(Z, byBalance, byMemory));
+  if (planes * Y * X <= maxVoxels || Y <= 1) return [planes, Y, X];
+  // Very wide planes: cut y as well.
+  return [1, Math.max(1, Math.floor(maxVoxels / X)), X];
+}
+
+interface Job {
+  readonly id: number;
+  readonly plan: FeaturePlan;
+  readonly blocks: readonly BlockSpec[];
+  readonly setup: Extract<ToWorker, { kind: "job" }>;
+  readonly features: Float32Array;
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly resolve: (r: FeatureResult) => void;
+  readonly reject: (e: unknown) => void;
+  readonly cleanup: () => void;
+  next: number;
+  done: number;
+  settled: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  /** Set when we terminate the worker ourselves: its later events are ignored. */
+  retired: boolean;
+  current: { job: Job; index: number } | null;
+  /** Jobs whose setup this worker has received. */
+  known: Set<number>;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("feature computation aborted", "AbortError");
+}
+
+/**
+ * A started set of feature workers that runs any number of jobs (one after another, FIFO; blocks of the
+ * next job start as soon as workers free up). Start with `FeaturePool.start()`, end with `close()`.
+ */
+export class FeaturePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextJob = 1;
+  private closed = false;
+  private broken: Error | undefined;
+  private readyWaiters: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  private constructor(
+    private readonly module: FiltersModule,
+    workers: number,
+  ) {
+    for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** Starts `workers` threads and resolves once each has instantiated its WebAssembly backend. */
+  static async start(options: FeaturePoolOptions = {}): Promise<FeaturePool> {
+    const n = options.workers ?? availableParallelism();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`workers must be a positive integer, got ${n}`);
+    const pool = new FeaturePool(await filtersWasmModule(), n);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        pool.readyWaiters = { resolve, reject };
+        pool.checkReady();
+      });
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Computes every channel of `entries` on `input` (t, z, y, x, c); the result equals `computeFeatures`
+   * bit for bit. Rejects with the plan's error for an invalid selection, with a worker's error message
+   * if a block fails, and with the signal's reason when aborted.
+   */
+  compute(
+    input: Volume5<TypedArray>,
+    entries: readonly FeatureEntry[],
+    options: FeatureJobOptions = {},
+  ): Promise<FeatureResult> {
+    try {
+      if (this.closed) throw new Error("feature pool is closed");
+      if (this.broken) throw this.broken;
+      const { signal } = options;
+      if (signal?.aborted) throw abortReason(signal);
+      const shape = [...input.shape] as [number, number, number, number, number];
+      if (shape.length !== 5 || input.axes !== "tzyxc")
+        throw new RangeError(`input must be a (t, z, y, x, c) volume, got axes "${input.axes}"`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (input.data.length !== n)
+        throw new RangeError(
+          `input holds ${input.data.length} values, shape [${shape.join(", ")}] needs ${n}`,
+        );
+      const plan = planFeatures(entries, shape);
+      const blockShape = options.blockShape ?? chooseBlockShape(plan, this.slots.length);
+      if (blockShape.length !== 3 || blockShape.some((s) => !Number.isInteger(s) || s < 1))
+        throw new RangeError(`invalid block shape [${blockShape.join(", ")}]`);
+      const blocks = planBlocks(plan, blockShape)
+        .map((b, i) => ({ b, i, v: (b.box.z1 - b.box.z0) * (b.box.y1 - b.box.y0) * (b.box.x1 - b.box.x0) }))
+        .sort((p, q) => q.v - p.v || p.i - q.i)
+        .map((p) => p.b);
+
+      const dtype = dtypeOf(input.data);
+      let data = input.data;
+      if (!(data.buffer instanceof SharedArrayBuffer)) {
+        const copy = allocate(dtype, n, true);
+        copy.set(data);
+        data = copy;
+      }
+      const outBuffer = new SharedArrayBuffer((n / shape[4]) * plan.channelCount * 4);
+      const features = new Float32Array(outBuffer);
+      const id = this.nextJob++;
+
+      return new Promise<FeatureResult>((resolve, reject) => {
+        const onAbort = () => this.fail(job, abortReason(signal!), true);
+        const job: Job = {
+          id,
+          plan,
+          blocks,
+          setup: {
+            kind: "job",
+            job: id,
+            input: data.buffer as SharedArrayBuffer,
+            inputOffset: data.byteOffset,
+            dtype,
+            shape,
+            entries: entries.map((e) => ({ feature: e.feature, scale: e.scale, in2d: e.in2d })),
+            output: outBuffer,
+          },
+          features,
+          onProgress: options.onProgress,
+          resolve,
+          reject,
+          cleanup: () => signal?.removeEventListener("abort", onAbort),
+          next: 0,
+          done: 0,
+          settled: false,
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        if (blocks.length === 0) {
+          job.cleanup();
+          resolve({ features, plan });
+          return;
+        }
+        this.queue.push(job);
+        this.schedule();
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Rejects pending jobs and terminates the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new Error("feature pool closed");
+    for (const job of [...this.queue]) this.fail(job, err, false);
+    this.readyWaiters?.reject(err);
+    this.readyWaiters = undefined;
+    await Promise.all(
+      this.slots.map((s) => {
+        s.retired = true;
+        return s.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL);
+    const slot: Slot = { worker, ready: false, retired: false, current: null, known: new Set() };
+    worker.on("message", (msg: FromWorker) => {
+      if (!slot.retired) this.onMessage(slot, msg);
+    });
+    worker.on("error", (e: Error) => {
+      if (!slot.retired) this.onCrash(slot, `feature worker crashed: ${e.message}`);
+    });
+    worker.on("exit", (code) => {
+      if (!slot.retired) this.onCrash(slot, `feature worker exited unexpectedly (code ${code})`);
+    });
+    worker.postMessage({ kind: "init", module: this.module } satisfies ToWorker);
+    return slot;
+  }
+
+  private onMessage(slot: Slot, msg: FromWorker): void {
+    switch (msg.kind) {
+      case "ready":
+        slot.ready = true;
+        this.checkReady();
+        this.schedule();
+        return;
+      case "init-failed":
+        this.onCrash(slot, `feature worker could not start: ${msg.message}`);
+        return;
+      case "done": {
+        const cur = slot.current;
+        slot.current = null;
+        if (cur && cur.job.id === msg.job && !cur.job.settled) {
+          const job = cur.job;
+          job.done++;
+          job.onProgress?.(job.done, job.blocks.length);
+          if (job.done === job.blocks.length) this.finish(job);
+        }
+        this.schedule();
+        return;
+      }
+      case "failed": {
+        const cur = slot.current;
+        slot.current = null;
+        if (cur && cur.job.id === msg.job && !cur.job.settled) {
+          const b = cur.job.blocks[msg.index];
+          const where = `t ${b.t}, z ${b.box.z0}–${b.box.z1}, y ${b.box.y0}–${b.box.y1}, x ${b.box.x0}–${b.box.x1}`;
+          this.fail(cur.job, new Error(`feature worker failed on block ${where}: ${msg.message}`), false);
+        }
+        this.schedule();
+        return;
+      }
+    }
+  }
+
+  /** A worker died (or could not start): fail its job and replace it, or give up if it never started. */
+  private onCrash(slot: Slot, message: string): void {
+    slot.retired = true;
+    void slot.worker.terminate();
+    const err = new Error(message);
+    const cur = slot.current;
+    slot.current = null;
+    if (!slot.ready) {
+      // A worker that cannot even start will not start on a retry either.
+      this.broken = err;
+      this.readyWaiters?.reject(err);
+      this.readyWaiters = undefined;
+      for (const job of [...this.queue]) this.fail(job, err, false);
+      return;
+    }
+    if (cur && !cur.job.settled) this.fail(cur.job, err, false);
+    if (!this.closed) this.slots[this.slots.indexOf(slot)] = this.spawn();
+    this.schedule();
+  }
+
+  private checkReady(): void {
+    if (this.readyWaiters && this.slots.every((s) => s.ready)) {
+      this.readyWaiters.resolve();
+      this.readyWaiters = undefined;
+    }
+  }
+
+  private finish(job: Job): void {
+    job.settled = true;
+    job.cleanup();
+    this.forget(job);
+    job.resolve({ features: job.features, plan: job.plan });
+  }
+
+  /** Rejects `job`; with `stopWorkers`, workers busy with it are terminated and replaced. */
+  private fail(job: Job, reason: unknown, stopWorkers: boolean): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.cleanup();
+    if (stopWorkers && !this.closed) {
+      for (const [i, slot] of this.slots.entries())
+        if (slot.current?.job === job) {
+          slot.retired = true;
+          void slot.worker.terminate();
+          this.slots[i] = this.spawn();
+        }
+    }
+    this.forget(job);
+    job.reject(reason);
+    this.schedule();
+  }
+
+  private forget(job: Job): void {
+    const q = this.queue.indexOf(job);
+    if (q >= 0) this.queue.splice(q, 1);
+    for (const slot of this.slots)
+      if (slot.known.delete(job.id) && !slot.retired)
+        slot.worker.postMessage({ kind: "drop", job: job.id } satisfies ToWorker);
+  }
+
+  /** Gives every idle, ready worker the next block of the oldest job that has blocks left. */
+  private schedule(): void {
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.retired || slot.current) continue;
+      const job = this.queue.find((j) => j.next < j.blocks.length);
+      if (!job) break;
+      const index = job.next++;
+      const block = job.blocks[index];
+      if (!slot.known.has(job.id)) {
+        slot.known.add(job.id);
+        slot.worker.postMessage(job.setup);
+      }
+      slot.current = { job, index };
+      slot.worker.postMessage({
+        kind: "block",
+        job: job.id,
+        index,
+        t: block.t,
+        box: block.box,
+      } satisfies ToWorker);
+    }
+    // Idle workers do not keep the process alive; busy (or starting) ones do.
+    for (const slot of this.slots) {
+      if (slot.retired) continue;
+      if (slot.current || !slot.ready) slot.worker.ref();
+      else slot.worker.unref();
+    }
+  }
+}
+
+/**
+ * One-shot convenience: starts a pool of `workers` threads, computes, and terminates the workers. For
+ * many jobs, keep a `FeaturePool` instead (starting workers costs tens of milliseconds each).
+ */
+export async function computeFeaturesParallel(
+  input: Volume5<TypedArray>,
+  entries: readonly FeatureEntry[],
+  options: ParallelFeatureOptions = {},
+): Promise<FeatureResult> {
+  // Validate before starting any thread, so that a bad selection fails fast.
+  planFeatures(entries, input.shape);
+  if (options.signal?.aborted) throw abortReason(options.signal);
+  const pool = await FeaturePool.start({ workers: options.workers });
+  try {
+    return await pool.compute(input, entries, options);
+  } finally {
+    await pool.close();
+  }
+}
