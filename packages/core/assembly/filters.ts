@@ -11,6 +11,13 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+/** pad[p] = row[map[p]] for p < plen: a line with its borders mirrored or its halo, ready to correlate. */
+@inline function gatherLine(row: usize, map: usize, pad: usize, plen: i32): void {
+  for (let p = 0; p < plen; p++) {
+    store<f32>(pad + (<usize>p << 2), load<f32>(row + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
+  }
+}
+
 @inline function ld(p: usize): v128 {
   return v128.load(p);
 }
@@ -38,9 +45,7 @@ export function convX(
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const row = src + (<usize>(z * srcPlane + y * srcRow) << 2);
-      for (let p = 0; p < plen; p++) {
-        store<f32>(pad + (<usize>p << 2), load<f32>(row + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
-      }
+      gatherLine(row, map, pad, plen);
       let x = 0;
       for (; x + 8 <= dnx; x += 8) {
         const c = pad + (<usize>x << 2);
@@ -323,9 +328,7 @@ export function convX64(
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const row = src + (<usize>(z * srcPlane + y * srcRow) << 2);
-      for (let p = 0; p < plen; p++) {
-        store<f32>(pad + (<usize>p << 2), load<f32>(row + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
-      }
+      gatherLine(row, map, pad, plen);
       const c0 = pad + (<usize>radius << 2);
       let x = 0;
       for (; x + 4 <= dnx; x += 4) {
@@ -463,9 +466,7 @@ export function convXMixed(
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const row = src + (<usize>(z * srcPlane + y * srcRow) << 2);
-      for (let p = 0; p < plen; p++) {
-        store<f32>(pad + (<usize>p << 2), load<f32>(row + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
-      }
+      gatherLine(row, map, pad, plen);
       let x = 0;
       for (; x + 4 <= dnx; x += 4) {
         const c = pad + (<usize>x << 2);
