@@ -146,3 +146,14 @@ describe("ilastik's validity rule for scales", () => {
     expect(plan3.channelCount).toBe(61);
   });
 });
+
+describe("JsBackend memory", () => {
+  it("grows to any size (its float64 view needs a multiple of 8 bytes)", () => {
+    const js = new JsBackend();
+    for (const bytes of [70_001, 123_457, 1_000_003]) {
+      js.ensure(bytes);
+      expect(js.memory().byteLength).toBeGreaterThanOrEqual(bytes);
+      expect(js.memory().byteLength % 8).toBe(0);
+    }
+  });
+});

@@ -22,16 +22,14 @@ if (!port) throw new Error("feature-worker.js must run as a worker thread");
  * A full garbage collection of this (small) heap. A job's SharedArrayBuffers are freed only once every
  * thread that saw them has collected its views, and this thread allocates too little for V8 to collect
  * on its own: without this, each finished job's input and output stay in memory (0.5 GB per 128³ job
- * with all features) until the worker happens to collect. V8 flags are process-wide, so the flag is set
- * only long enough to obtain `gc` in a fresh context.
+ * with all features) until the worker happens to collect.
  */
 const collectGarbage: () => void = (() => {
+  // The flag is left on: V8 flags are process-wide, and switching it back off here would race with
+  // another thread doing the same (the pool's workers and a benchmark's main thread all do this).
   setFlagsFromString("--expose-gc");
-  try {
-    return runInNewContext("gc") as () => void;
-  } finally {
-    setFlagsFromString("--no-expose-gc");
-  }
+  const gc: unknown = runInNewContext("typeof gc === 'function' ? gc : undefined");
+  return typeof gc === "function" ? (gc as () => void) : () => {};
 })();
 
 let backend: WasmBackend | undefined;

@@ -4,29 +4,50 @@
 //
 // Memory: the input is viewed in place when it already lives in a SharedArrayBuffer (copied into one
 // otherwise); the output (T, Z, Y, X, C) float32 is one SharedArrayBuffer that workers write blocks into
-// directly, so no pixel data is ever posted. Messages carry only block coordinates.
+// directly, so no pixel data is ever posted. Messages carry only block coordinates. Workers collect
+// their garbage when a job ends (feature-worker.ts), so a finished job's buffers are freed as soon as
+// the caller drops the result.
 //
 // Scheduling: a work queue. Each worker holds one block at a time and gets the next when it reports the
 // previous one done, so faster workers take more blocks; blocks go out largest first so that the small
 // edge blocks fill the tail. The calling thread only posts messages and never waits synchronously.
 //
-// Block shape (`chooseBlockShape`), measured with the bench (src/bench/blocks.ts) on the 2-core machine
-// here, all features at all 7 default scales, WASM SIMD, 2 workers, warm pool, median of 3:
-//   2D 1024 × 1024 uint8 (49 channels, halo 38):
-//     256 × 1024 rows ................ BLOCKS_2D
-//   3D 128³ uint8 (61 channels, halo 38):
-//     BLOCKS_3D
-// Rows spanning the full width are best in 2D: the x pass reads contiguous rows and no halo is paid along
-// x; the y halo is paid once per block, so blocks should be tall, yet there must be enough of them for
-// the work queue to balance (at least ~3 per worker). In 3D, full (y, x) slabs likewise avoid the y and
-// x halos entirely; the z halo (38 planes at σ = 10) costs per slab, so slabs are kept as thick as the
-// balance rule allows. A block's buffers (C channels plus intermediates, in each worker's wasm memory)
-// bound the slab size too: 32 × 128 × 128 × 61 channels is already 128 MB of output per block.
+// Block shape (`chooseBlockShape`), measured with src/bench/blocks.ts on the 2-core machine here: all
+// six features at the 7 default scales, WASM SIMD; seconds, min of 5 (2D) or 3 (3D) interleaved rounds,
+// each after a garbage collection. pool = 2 workers, warm, fresh output each run; 1 thread =
+// computeFeatures into a reused output (no first-touch cost, see below).
+//   2D 1024 × 1024 uint8, 49 channels   pool   1 thread     3D 128³ uint8, 61 channels  pool   1 thread
+//     1024 × 1024 (1 block)            0.845   0.753       64 × 128 × 128 (2 blocks) 1.484   2.520
+//     512 × 1024                       0.446   0.579       32 × 128 × 128            1.489   2.375
+//     256 × 1024                       0.342   0.500       16 × 128 × 128            1.495   2.297
+//     128 × 1024                       0.305   0.496       32 × 64 × 128             1.354   2.070
+//     64 × 1024                        0.315   0.508       64 × 64 × 64              1.307   1.952
+//     1024 × 128                       0.321   0.515       32 × 64 × 64              1.209   2.058
+//     512 × 256                        0.314   0.494       128 × 32 × 32             1.163   1.972
+//     256 × 512 (chosen)               0.303   0.492       64 × 32 × 64 (chosen)     1.171   1.984
+//     256 × 256                        0.306   0.500       64 × 32 × 32              1.214   2.159
+//     128 × 128                        0.319   0.506       128 × 16 × 16             1.430   2.580
+// Big blocks lose: one block per worker cannot balance, and a block's intermediates (up to ~10 float32
+// buffers of the block plus halo) fall out of the 2 MB L2 cache. Halos cost less than one would think,
+// as each scale group dilates its block only by its own kernel radii, not by the global halo (38 px at
+// σ = 10). In 2D anything from 128 × 128 to 256 × 512 is within the noise (±3 %); 256 × 512 is the
+// tile. In 3D, small (y, x) cross-sections win clearly: the z pass strides over whole planes of the
+// block, so planes of 32 × 64 floats keep its 71-plane window in cache; 64 × 32 × 64 (and 128 × 32 ×
+// 32, equal within noise) is the tile. The pool's remaining gap to a perfect 2× is mostly the first
+// touch of the fresh output (0.2 GB in 2D, 0.5 GB in 3D; ~60 ms per 0.2 GB on this machine).
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { BlockSpec, FeatureEntry, FeaturePlan, Shape3, TypedArray, Volume5 } from "@sylva/core";
-import { allocate, dtypeOf, filtersWasmModule, planBlocks, planFeatures } from "@sylva/core";
+import {
+  allocate,
+  dtypeOf,
+  FEATURE_TILE_2D,
+  FEATURE_TILE_3D,
+  filtersWasmModule,
+  planBlocks,
+  planFeatures,
+} from "@sylva/core";
 import type { FiltersModule, FromWorker, ToWorker } from "./protocol.js";
 
 const WORKER_URL = new URL("./feature-worker.js", import.meta.url);
@@ -49,33 +70,42 @@ export interface FeatureJobOptions {
 export interface FeaturePoolOptions {
   /** Worker threads; default `os.availableParallelism()`. */
   readonly workers?: number;
+  /**
+   * The worker script (default: the compiled ./feature-worker.js beside this module). Only for tests
+   * and instrumented workers; it must speak the protocol of protocol.ts.
+   */
+  readonly workerUrl?: URL;
 }
 
 export interface ParallelFeatureOptions extends FeatureJobOptions, FeaturePoolOptions {}
 
+/** The smallest tiles (z, y, x) `chooseBlockShape` shrinks core's FEATURE_TILE_* to (see the header). */
+const MIN_2D: Shape3 = [1, 64, 128];
+const MIN_3D: Shape3 = [16, 16, 32];
+
 /**
- * The default block shape (z, y, x) for `plan` on `workers` threads: slabs spanning the full width (2D:
- * rows × X; 3D: planes × Y × X), as thick as possible while giving every worker at least
- * `blocksPerWorker` blocks; 3D slabs are also capped so that one block's output stays near `maxVoxels`.
- * See the measurements in this file's header.
+ * The default block shape (z, y, x) for `plan` on `workers` threads: the measured best tile (2D 256 × 512,
+ * 3D 64 × 32 × 64), clipped to the volume, then halved along its longest side while the volume has
+ * fewer than `blocksPerWorker` blocks per worker (so the work queue can balance) and the tile is above
+ * the minimum (2D 64 × 128, 3D 16 × 16 × 32, below which halos start to cost). See this file's header.
  */
 export function chooseBlockShape(plan: FeaturePlan, workers: number, blocksPerWorker = 3): Shape3 {
   const [T, Z, Y, X] = plan.shape;
   const is3d = plan.groups.some((g) => !g.in2d);
-  const wanted = Math.max(1, workers * blocksPerWorker);
-  if (!is3d) {
-    // Slices (t × z) already give blocks; split each slice into row bands only as far as needed.
-    const bands = Math.ceil(wanted / (T * Z));
-    const rows = Math.max(Math.min(Y, 32), Math.ceil(Y / bands));
-    return [1, rows, X];
+  const size = [Z, Y, X];
+  const min = is3d ? MIN_3D : MIN_2D;
+  const tile = (is3d ? FEATURE_TILE_3D : FEATURE_TILE_2D).map((s, i) => Math.min(s, size[i]));
+  const count = () => T * tile.reduce((n, s, i) => n * Math.ceil(size[i] / s), 1);
+  const wanted = workers * blocksPerWorker;
+  while (count() < wanted) {
+    // The longest side that may still be halved.
+    let axis = -1;
+    for (let i = 0; i < 3; i++)
+      if (tile[i] >= 2 * min[i] && (axis < 0 || tile[i] / min[i] > tile[axis] / min[axis])) axis = i;
+    if (axis < 0) break;
+    tile[axis] = Math.ceil(tile[axis] / 2);
   }
-  const maxVoxels = 1 << 19; // 32 × 128 × 128
-  const byBalance = Math.ceil(Z / Math.ceil(wanted / T));
-  const byMemory = Math.max(1, Math.floor(maxVoxels / (Y * X)));
-  const planes = Math.max(1, Math.min(Z, byBalance, byMemory));
-  if (planes * Y * X <= maxVoxels || Y <= 1) return [planes, Y, X];
-  // Very wide planes: cut y as well.
-  return [1, Math.max(1, Math.floor(maxVoxels / X)), X];
+  return [tile[0], tile[1], tile[2]];
 }
 
 interface Job {
@@ -103,10 +133,6 @@ interface Slot {
   known: Set<number>;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("feature computation aborted", "AbortError");
 }
@@ -126,6 +152,7 @@ export class FeaturePool {
   private constructor(
     private readonly module: FiltersModule,
     workers: number,
+    private readonly workerUrl: URL,
   ) {
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
@@ -134,7 +161,7 @@ export class FeaturePool {
   static async start(options: FeaturePoolOptions = {}): Promise<FeaturePool> {
     const n = options.workers ?? availableParallelism();
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`workers must be a positive integer, got ${n}`);
-    const pool = new FeaturePool(await filtersWasmModule(), n);
+    const pool = new FeaturePool(await filtersWasmModule(), n, options.workerUrl ?? WORKER_URL);
     try {
       await new Promise<void>((resolve, reject) => {
         pool.readyWaiters = { resolve, reject };
@@ -251,7 +278,7 @@ export class FeaturePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(this.workerUrl);
     const slot: Slot = { worker, ready: false, retired: false, current: null, known: new Set() };
     worker.on("message", (msg: FromWorker) => {
       if (!slot.retired) this.onMessage(slot, msg);
@@ -282,7 +309,12 @@ export class FeaturePool {
         if (cur && cur.job.id === msg.job && !cur.job.settled) {
           const job = cur.job;
           job.done++;
-          job.onProgress?.(job.done, job.blocks.length);
+          try {
+            job.onProgress?.(job.done, job.blocks.length);
+          } catch (e) {
+            // A throwing callback fails its job rather than the whole process.
+            this.fail(job, e, false);
+          }
           if (job.done === job.blocks.length) this.finish(job);
         }
         this.schedule();
@@ -330,6 +362,7 @@ export class FeaturePool {
   }
 
   private finish(job: Job): void {
+    if (job.settled) return;
     job.settled = true;
     job.cleanup();
     this.forget(job);
@@ -405,7 +438,7 @@ export async function computeFeaturesParallel(
   // Validate before starting any thread, so that a bad selection fails fast.
   planFeatures(entries, input.shape);
   if (options.signal?.aborted) throw abortReason(options.signal);
-  const pool = await FeaturePool.start({ workers: options.workers });
+  const pool = await FeaturePool.start({ workers: options.workers, workerUrl: options.workerUrl });
   try {
     return await pool.compute(input, entries, options);
   } finally {

@@ -11,13 +11,20 @@ import type { BlockSpec } from "./block.js";
 import { BlockComputer } from "./block.js";
 import type { FeaturePlan } from "./plan.js";
 
-/** Default block: large enough that halos cost little, small enough to stay in cache-friendly memory. */
+/**
+ * Feature tiles (z, y, x), measured on WASM SIMD with all features at the default scales (see
+ * apps/compute/src/pool/features-pool.ts for the figures): big enough that halos cost little, small
+ * enough that a block's intermediates stay in a 2 MB L2 cache; in 3D small (y, x) planes keep the z
+ * pass's window of up to 71 planes in cache.
+ */
+export const FEATURE_TILE_2D: Shape3 = [1, 256, 512];
+export const FEATURE_TILE_3D: Shape3 = [64, 32, 64];
+
+/** The default block shape for a plan: its tile, clipped to the volume. */
 export function defaultBlockShape(plan: FeaturePlan): Shape3 {
   const [, Z, Y, X] = plan.shape;
-  const is3d = plan.groups.some((g) => !g.in2d);
-  return is3d
-    ? [Math.min(Z, 64), Math.min(Y, 128), Math.min(X, 128)]
-    : [1, Math.min(Y, 256), Math.min(X, 512)];
+  const tile = plan.groups.some((g) => !g.in2d) ? FEATURE_TILE_3D : FEATURE_TILE_2D;
+  return [Math.min(Z, tile[0]), Math.min(Y, tile[1]), Math.min(X, tile[2])];
 }
 
 /** Every block of a plan: each time point cut into boxes of `blockShape` (z, y, x). */

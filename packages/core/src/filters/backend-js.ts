@@ -19,7 +19,8 @@ export class JsBackend implements FilterBackend {
 
   ensure(bytes: number): void {
     if (bytes <= this.buffer.byteLength) return;
-    const next = new ArrayBuffer(Math.max(bytes, Math.ceil(this.buffer.byteLength * 1.5)));
+    // A multiple of 8 bytes, so the Float64Array view over the whole buffer is valid.
+    const next = new ArrayBuffer(Math.ceil(Math.max(bytes, this.buffer.byteLength * 1.5) / 8) * 8);
     new Uint8Array(next).set(new Uint8Array(this.buffer));
     this.buffer = next;
     this.f = new Float32Array(next);
