@@ -93,6 +93,14 @@ describe("blockwise equals whole", () => {
       blocks: [[1, 5, 6]],
       make: (n) => new Float64Array(n),
     },
+    {
+      name: "3D uint32",
+      shape: [1, 9, 17, 19, 1],
+      in2d: false,
+      scales: [0.7, 1.0],
+      blocks: [[4, 6, 7]],
+      make: (n) => new Uint32Array(n),
+    },
   ];
   for (const c of cases)
     it(c.name, async () => {
