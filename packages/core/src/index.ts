@@ -11,3 +11,6 @@ export { JsBackend } from "./filters/backend-js.js";
 export { filtersWasmModule, WasmBackend, wasmSimdSupported } from "./filters/backend-wasm.js";
 export * from "./filters/kernels.js";
 export * from "./io/index.js";
+export * from "./export/index.js";
+export * from "./forest/index.js";
+export * from "./ilastik/index.js";

@@ -1,0 +1,2 @@
+// Exports: dtype conversion, renormalization, cutouts, filename placeholders and file formats.
+export {};

@@ -1,0 +1,2 @@
+// The random forest: model, training, prediction, serialization, ONNX export, vigra import.
+export * from "./model.js";
