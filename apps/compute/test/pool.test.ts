@@ -304,3 +304,26 @@ parentPort.on("message", (msg) => {
     );
   });
 });
+
+describe("regions", () => {
+  it("computes only a region, bit-identical to the single-threaded region", async () => {
+    const input = volume3d();
+    const plan = planFeatures(ALL_3D, input.shape);
+    const region = { t0: 0, t1: 1, box: { z0: 7, z1: 29, y0: 3, y1: 41, x0: 11, x1: 60 } };
+    const expected = computeFeatures(await WasmBackend.create(), input, plan, { region });
+    const { features } = await computeFeaturesParallel(input, ALL_3D, {
+      workers: 2,
+      region,
+      blockShape: [9, 13, 17],
+    });
+    expectBitIdentical(features, expected);
+  });
+
+  it("refuses a region outside the volume", async () => {
+    const input = volume3d();
+    const region = { t0: 0, t1: 1, box: { z0: 0, z1: 999, y0: 0, y1: 5, x0: 0, x1: 5 } };
+    await expect(computeFeaturesParallel(input, ALL_3D, { workers: 1, region })).rejects.toThrow(
+      /region t 0:1, z 0:999, y 0:5, x 0:5 is empty or outside the volume/,
+    );
+  });
+});

@@ -5,14 +5,22 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parentPort } from "node:worker_threads";
-import type { BlockSpec, TypedArray, Volume5 } from "@sylva/core";
-import { BlockComputer, planFeatures, typedArrayConstructor, WasmBackend, writeBlock } from "@sylva/core";
+import type { BlockSpec, Region, TypedArray, Volume5 } from "@sylva/core";
+import {
+  BlockComputer,
+  planFeatures,
+  regionVoxels,
+  typedArrayConstructor,
+  WasmBackend,
+  writeBlock,
+} from "@sylva/core";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
 interface WorkerJob {
   readonly computer: BlockComputer;
   readonly input: Volume5<TypedArray>;
   readonly output: Float32Array;
+  readonly region: Region;
 }
 
 const port = parentPort;
@@ -68,8 +76,8 @@ port.on("message", (msg: ToWorker) => {
           shape: msg.shape,
           axes: "tzyxc",
         };
-        const output = new Float32Array(msg.output, 0, (n / msg.shape[4]) * plan.channelCount);
-        jobs.set(msg.job, { computer: new BlockComputer(backend!, plan), input, output });
+        const output = new Float32Array(msg.output, 0, regionVoxels(msg.region) * plan.channelCount);
+        jobs.set(msg.job, { computer: new BlockComputer(backend!, plan), input, output, region: msg.region });
       } catch (e) {
         jobs.set(msg.job, e instanceof Error ? e : new Error(String(e)));
       }
@@ -81,7 +89,7 @@ port.on("message", (msg: ToWorker) => {
         if (job === undefined) throw new Error(`internal: block for unknown job ${msg.job}`);
         if (job instanceof Error) throw job;
         const block: BlockSpec = { t: msg.t, box: msg.box };
-        writeBlock(job.output, job.computer.plan, block, job.computer.compute(job.input, block));
+        writeBlock(job.output, job.computer.plan, block, job.computer.compute(job.input, block), job.region);
         send({ kind: "done", job: msg.job, index: msg.index });
       } catch (e) {
         send({ kind: "failed", job: msg.job, index: msg.index, message: message(e) });

@@ -38,19 +38,46 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { BlockSpec, FeatureEntry, FeaturePlan, Shape3, TypedArray, Volume5 } from "@sylva/core";
+import type { BlockSpec, FeatureEntry, FeaturePlan, Region, Shape3, TypedArray, Volume5 } from "@sylva/core";
 import {
   allocate,
   dtypeOf,
   FEATURE_TILE_2D,
   FEATURE_TILE_3D,
   filtersWasmModule,
+  fullRegion,
   planBlocks,
   planFeatures,
+  regionVoxels,
 } from "@sylva/core";
 import type { FiltersModule, FromWorker, ToWorker } from "./protocol.js";
 
 const WORKER_URL = new URL("./feature-worker.js", import.meta.url);
+
+/** Throws unless `region` is a non-empty part of a (t, z, y, x, c) volume of `shape`. */
+function checkRegion(r: Region, shape: readonly number[]): void {
+  const [T, Z, Y, X] = shape;
+  const b = r.box;
+  const ok =
+    Number.isInteger(r.t0) &&
+    Number.isInteger(r.t1) &&
+    0 <= r.t0 &&
+    r.t0 < r.t1 &&
+    r.t1 <= T &&
+    0 <= b.z0 &&
+    b.z0 < b.z1 &&
+    b.z1 <= Z &&
+    0 <= b.y0 &&
+    b.y0 < b.y1 &&
+    b.y1 <= Y &&
+    0 <= b.x0 &&
+    b.x0 < b.x1 &&
+    b.x1 <= X;
+  if (!ok)
+    throw new RangeError(
+      `region t ${r.t0}:${r.t1}, z ${b.z0}:${b.z1}, y ${b.y0}:${b.y1}, x ${b.x0}:${b.x1} is empty or outside the volume [${shape.join(", ")}]`,
+    );
+}
 
 export interface FeatureResult {
   /** (T, Z, Y, X, C) float32, channels last, over a SharedArrayBuffer. */
@@ -65,6 +92,8 @@ export interface FeatureJobOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Aborting rejects the job with the signal's reason and stops the workers busy with it. */
   readonly signal?: AbortSignal;
+  /** Compute only this part of the volume (default: all of it); `features` then holds just the region. */
+  readonly region?: Region;
 }
 
 export interface FeaturePoolOptions {
@@ -206,7 +235,9 @@ export class FeaturePool {
       const blockShape = options.blockShape ?? chooseBlockShape(plan, this.slots.length);
       if (blockShape.length !== 3 || blockShape.some((s) => !Number.isInteger(s) || s < 1))
         throw new RangeError(`invalid block shape [${blockShape.join(", ")}]`);
-      const blocks = planBlocks(plan, blockShape)
+      const region = options.region ?? fullRegion(plan);
+      checkRegion(region, shape);
+      const blocks = planBlocks(plan, blockShape, region)
         .map((b, i) => ({ b, i, v: (b.box.z1 - b.box.z0) * (b.box.y1 - b.box.y0) * (b.box.x1 - b.box.x0) }))
         .sort((p, q) => q.v - p.v || p.i - q.i)
         .map((p) => p.b);
@@ -218,7 +249,7 @@ export class FeaturePool {
         copy.set(data);
         data = copy;
       }
-      const outBuffer = new SharedArrayBuffer((n / shape[4]) * plan.channelCount * 4);
+      const outBuffer = new SharedArrayBuffer(regionVoxels(region) * plan.channelCount * 4);
       const features = new Float32Array(outBuffer);
       const id = this.nextJob++;
 
@@ -237,6 +268,7 @@ export class FeaturePool {
             shape,
             entries: entries.map((e) => ({ feature: e.feature, scale: e.scale, in2d: e.in2d })),
             output: outBuffer,
+            region,
           },
           features,
           onProgress: options.onProgress,

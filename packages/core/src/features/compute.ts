@@ -2,8 +2,8 @@
 // compute service runs the same blocks on a worker pool; this is the single-threaded path and the oracle
 // for blockwise tests.
 
-import type { Shape3 } from "../array/box.js";
-import { boxShape, gridBoxes } from "../array/box.js";
+import type { Box, Shape3 } from "../array/box.js";
+import { boxShape, boxVolume, gridBoxes } from "../array/box.js";
 import type { TypedArray } from "../array/dtype.js";
 import type { Volume5 } from "../array/volume.js";
 import type { FilterBackend } from "../filters/backend.js";
@@ -27,30 +27,68 @@ export function defaultBlockShape(plan: FeaturePlan): Shape3 {
   return [Math.min(Z, tile[0]), Math.min(Y, tile[1]), Math.min(X, tile[2])];
 }
 
-/** Every block of a plan: each time point cut into boxes of `blockShape` (z, y, x). */
-export function planBlocks(plan: FeaturePlan, blockShape: Shape3 = defaultBlockShape(plan)): BlockSpec[] {
+/** A part of the output: time points [t0, t1) and a spatial box. Results are the same as the whole's. */
+export interface Region {
+  readonly t0: number;
+  readonly t1: number;
+  readonly box: Box;
+}
+
+/** The whole volume of a plan as a region. */
+export function fullRegion(plan: FeaturePlan): Region {
   const [T, Z, Y, X] = plan.shape;
-  const boxes = gridBoxes([Z, Y, X], blockShape);
+  return { t0: 0, t1: T, box: { z0: 0, z1: Z, y0: 0, y1: Y, x0: 0, x1: X } };
+}
+
+/** Voxels of a region (times its time points). */
+export function regionVoxels(r: Region): number {
+  return (r.t1 - r.t0) * boxVolume(r.box);
+}
+
+/** Every block of `region` (default: the whole volume), each time point cut into boxes of `blockShape`. */
+export function planBlocks(
+  plan: FeaturePlan,
+  blockShape: Shape3 = defaultBlockShape(plan),
+  region: Region = fullRegion(plan),
+): BlockSpec[] {
+  const b = region.box;
+  const boxes = gridBoxes([b.z1 - b.z0, b.y1 - b.y0, b.x1 - b.x0], blockShape).map((q) => ({
+    z0: q.z0 + b.z0,
+    z1: q.z1 + b.z0,
+    y0: q.y0 + b.y0,
+    y1: q.y1 + b.y0,
+    x0: q.x0 + b.x0,
+    x1: q.x1 + b.x0,
+  }));
   const blocks: BlockSpec[] = [];
-  for (let t = 0; t < T; t++) for (const box of boxes) blocks.push({ t, box });
+  for (let t = region.t0; t < region.t1; t++) for (const box of boxes) blocks.push({ t, box });
   return blocks;
 }
 
-/** Copies a block's features (bz, by, bx, C) into the whole output (T, Z, Y, X, C). */
+/**
+ * Copies a block's features (bz, by, bx, C) into an output holding `region` (default: the whole volume)
+ * as (t, z, y, x, C), channels last.
+ */
 export function writeBlock(
   out: Float32Array,
   plan: FeaturePlan,
   block: BlockSpec,
   features: Float32Array,
+  region: Region = fullRegion(plan),
 ): void {
-  const [, Z, Y, X] = plan.shape;
+  const r = region.box;
+  const [RZ, RY, RX] = boxShape(r);
   const C = plan.channelCount;
   const [bz, by, bx] = boxShape(block.box);
   const rowLen = bx * C;
   let s = 0;
   for (let z = 0; z < bz; z++)
     for (let y = 0; y < by; y++) {
-      const d = (((block.t * Z + block.box.z0 + z) * Y + block.box.y0 + y) * X + block.box.x0) * C;
+      const d =
+        ((((block.t - region.t0) * RZ + block.box.z0 - r.z0 + z) * RY + block.box.y0 - r.y0 + y) * RX +
+          block.box.x0 -
+          r.x0) *
+        C;
       out.set(features.subarray(s, s + rowLen), d);
       s += rowLen;
     }
@@ -58,24 +96,26 @@ export function writeBlock(
 
 export interface ComputeOptions {
   readonly blockShape?: Shape3;
-  /** Where to write (T, Z, Y, X, C) float32; allocated if omitted (e.g. pass shared memory). */
+  /** Compute only this part (default: everything); the output then holds just the region. */
+  readonly region?: Region;
+  /** Where to write (t, z, y, x, C) float32 of the region; allocated if omitted (e.g. pass shared memory). */
   readonly out?: Float32Array;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Computes all planned channels of `input` (t, z, y, x, c) on this thread; returns (T, Z, Y, X, C). */
+/** Computes all planned channels of `input` (t, z, y, x, c) on this thread; returns (t, z, y, x, C). */
 export function computeFeatures(
   backend: FilterBackend,
   input: Volume5<TypedArray>,
   plan: FeaturePlan,
   options: ComputeOptions = {},
 ): Float32Array {
-  const [T, Z, Y, X] = plan.shape;
-  const out = options.out ?? new Float32Array(T * Z * Y * X * plan.channelCount);
+  const region = options.region ?? fullRegion(plan);
+  const out = options.out ?? new Float32Array(regionVoxels(region) * plan.channelCount);
   const computer = new BlockComputer(backend, plan);
-  const blocks = planBlocks(plan, options.blockShape);
+  const blocks = planBlocks(plan, options.blockShape, region);
   blocks.forEach((b, i) => {
-    writeBlock(out, plan, b, computer.compute(input, b));
+    writeBlock(out, plan, b, computer.compute(input, b), region);
     options.onProgress?.(i + 1, blocks.length);
   });
   return out;
