@@ -2,4 +2,5 @@
 // definitions from @sylva/core that both sides show or validate.
 export type { FeatureDefinition, FeatureId } from "@sylva/core";
 export { DEFAULT_SCALES, FEATURE_IDS, FEATURES } from "@sylva/core";
+export * from "./schema/classes.js";
 export * from "./schema/features.js";
