@@ -269,6 +269,103 @@ export async function listHdf5Datasets(bytes: Uint8Array, source?: string): Prom
   return withFile(bytes, source, (file) => datasetPaths(file));
 }
 
+/** What a path of an open HDF5 file names (`other`: a link, a named datatype, ...). */
+export type Hdf5NodeKind = "group" | "dataset" | "other";
+
+/** A dataset's contents as h5wasm returns them: typed arrays (BigInt64Array for 64-bit integers, Int8Array
+ * for h5py's booleans), a string for a scalar string, string[] for a string array, and so on. */
+export interface Hdf5DatasetValue {
+  readonly value: unknown;
+  /** [] for a scalar. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * A read-only view of one open HDF5 file, for reading many small datasets and attributes (project files)
+ * without reopening it. Paths are "/"-separated, with or without a leading "/"; "" is the root group.
+ * Every method throws an ImageFormatError naming the source and the path when the path does not lead
+ * where it should or HDF5 fails to read.
+ */
+export interface Hdf5Reader {
+  readonly source: string | undefined;
+  /** What `path` names, or undefined when nothing is there. */
+  kind(path: string): Hdf5NodeKind | undefined;
+  /** Member names of the group at `path`, in HDF5's name order. */
+  keys(path: string): string[];
+  /** The dataset at `path`. */
+  dataset(path: string): Hdf5DatasetValue;
+  /** The value of attribute `name` of the group or dataset at `path`, undefined when it has none. */
+  attribute(path: string, name: string): unknown;
+}
+
+function pathParts(path: string): string[] {
+  return path.split("/").filter((p) => p.length > 0);
+}
+
+/** Opens `bytes` once and runs `fn` with a reader on it (synchronously); the file is closed afterwards. */
+export async function withHdf5<T>(
+  bytes: Uint8Array,
+  source: string | undefined,
+  fn: (reader: Hdf5Reader) => T,
+): Promise<T> {
+  return withFile(bytes, source, (file) => {
+    const find = (path: string): unknown => {
+      let node: unknown = file;
+      for (const part of pathParts(path)) {
+        if (!isGroup(node) || !node.keys().includes(part)) return undefined;
+        node = node.get(part);
+      }
+      return node ?? undefined;
+    };
+    const failing = <R>(path: string, what: string, read: () => R): R => {
+      try {
+        return read();
+      } catch (e) {
+        if (e instanceof ImageFormatError) throw e;
+        throw new ImageFormatError(source, `cannot read ${what} "${path}": ${hdf5Problem(e)}`, { cause: e });
+      }
+    };
+    const reader: Hdf5Reader = {
+      source,
+      kind: (path) =>
+        failing(path, "path", () => {
+          const node = find(path);
+          if (node === undefined) return undefined;
+          return isGroup(node) ? "group" : isDataset(node) ? "dataset" : "other";
+        }),
+      keys: (path) =>
+        failing(path, "group", () => {
+          const node = find(path);
+          if (!isGroup(node))
+            throw new ImageFormatError(
+              source,
+              node === undefined ? `no group "${path}"` : `"${path}" is not a group`,
+            );
+          return node.keys();
+        }),
+      dataset: (path) =>
+        failing(path, "dataset", () => {
+          const node = find(path);
+          if (!isDataset(node))
+            throw new ImageFormatError(
+              source,
+              node === undefined ? `no dataset "${path}"` : `"${path}" is not a dataset`,
+            );
+          return { value: node.value, shape: node.shape ?? [] };
+        }),
+      attribute: (path, name) =>
+        failing(path, `attribute "${name}" of`, () => {
+          const node = find(path);
+          if (!isGroup(node) && !isDataset(node))
+            throw new ImageFormatError(source, `no group or dataset "${path}"`);
+          const attrs = node.attrs;
+          return name in attrs ? attrs[name].value : undefined;
+        }),
+    };
+    return fn(reader);
+  });
+}
+
 /** One dataset for `writeHdf5`. */
 export interface Hdf5DatasetSpec {
   /** Path inside the file, e.g. "exported_data" or "/0/probabilities"; parent groups are created. */
