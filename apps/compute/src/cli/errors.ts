@@ -1,7 +1,17 @@
 // Errors the command line reports as a plain message (exit status 1) rather than a stack trace.
 
-import { AxesError, ImageFormatError, InvalidScaleError } from "@sylva/core";
+import {
+  AxesError,
+  ClassifierFormatError,
+  ExportError,
+  ForestError,
+  IlastikProjectError,
+  ImageFormatError,
+  InvalidScaleError,
+  LabelError,
+} from "@sylva/core";
 import { ZodError } from "zod";
+import { ExportWriteError } from "../export/write.js";
 import { InputError } from "../io/errors.js";
 
 export class UsageError extends Error {
@@ -15,6 +25,12 @@ export function isUserError(e: unknown): e is Error {
     e instanceof ImageFormatError ||
     e instanceof InvalidScaleError ||
     e instanceof AxesError ||
+    e instanceof ClassifierFormatError ||
+    e instanceof ExportError ||
+    e instanceof ExportWriteError ||
+    e instanceof ForestError ||
+    e instanceof IlastikProjectError ||
+    e instanceof LabelError ||
     e instanceof ZodError
   );
 }

@@ -3,9 +3,16 @@
 import { readFileSync } from "node:fs";
 import { describeError, isUserError, UsageError } from "./errors.js";
 import { runFeatures } from "./features.js";
+import { runPredict } from "./predict.js";
+import { runTrain } from "./train.js";
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   features: { summary: "compute ilastik's pixel features of an image or stack into HDF5", run: runFeatures },
+  train: { summary: "train a pixel classifier (random forest) on labeled images", run: runTrain },
+  predict: {
+    summary: "classify images with a classifier or an ilastik project, and export",
+    run: runPredict,
+  },
 };
 
 function version(): string {
@@ -24,8 +31,11 @@ usage: sylva <command> [options]     (sylva <command> --help for a command's opt
 commands:
 ${lines.join("\n")}
 
-example:
-  sylva features raw/00.png --out features.h5 --scales 0.7,1.6,3.5 --features GS,HoGE`;
+examples:
+  sylva features raw/00.png --out features.h5 --scales 0.7,1.6,3.5 --features GS,HoGE
+  sylva train --image raw/00.png raw/01.png --labels labels/00.png labels/01.png --out em.sylva
+  sylva predict em.sylva raw/20.png --out "{nickname}_{result_type}"
+  sylva predict em.sylva raw/ --source probabilities --dtype uint8 --renormalize 0,1,0,255 --format tiff-sequence`;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,11 @@ export interface Progress {
   finish(message: string): void;
 }
 
-export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  unit = "blocks",
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const start = performance.now();
   let lastDecile = -1;
   const elapsed = () => `${((performance.now() - start) / 1000).toFixed(1)} s`;
@@ -22,7 +26,7 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
         const decile = Math.floor(frac * 10);
         if (decile !== lastDecile) {
           lastDecile = decile;
-          stream.write(`${label}: ${(frac * 100).toFixed(0)}% (${done}/${total} blocks, ${elapsed()})\n`);
+          stream.write(`${label}: ${(frac * 100).toFixed(0)}% (${done}/${total} ${unit}, ${elapsed()})\n`);
         }
       }
     },

@@ -44,10 +44,16 @@ export function checkForest(forest: Forest): void {
   forest.trees.forEach((t, ti) => {
     const n = t.feature.length;
     if (n === 0) throw new ForestError(`tree ${ti} has no nodes`);
-    for (const [name, a] of [["threshold", t.threshold], ["left", t.left], ["right", t.right], ["leaf", t.leaf]] as const)
+    for (const [name, a] of [
+      ["threshold", t.threshold],
+      ["left", t.left],
+      ["right", t.right],
+      ["leaf", t.leaf],
+    ] as const)
       if (a.length !== n) throw new ForestError(`tree ${ti}: ${name} has ${a.length} entries for ${n} nodes`);
     const leaves = t.leafValues.length / classCount;
-    if (!Number.isInteger(leaves)) throw new ForestError(`tree ${ti}: leafValues is not a multiple of ${classCount}`);
+    if (!Number.isInteger(leaves))
+      throw new ForestError(`tree ${ti}: leafValues is not a multiple of ${classCount}`);
     for (let i = 0; i < n; i++) {
       const f = t.feature[i];
       if (f >= 0) {
