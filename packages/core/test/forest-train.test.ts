@@ -5,11 +5,13 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Forest, Tree } from "../src/index.js";
 import {
+  AUTO_HISTOGRAM_SAMPLES,
   ceilFloat32,
   checkForest,
   defaultMtry,
   ForestPredictor,
   predictForest,
+  prepareSamples,
   segmentation,
   splitThreshold,
   trainForest,
@@ -241,6 +243,44 @@ describe("trainForest", () => {
     expect(Array.from(segmentation(p, 2))).toEqual([1, 2, 2]);
   });
 
+  it("searches 256-bin histograms on request or from 10 000 samples on, with the same guarantees", () => {
+    expect(prepareSamples(samples, labels, 6).splits).toBe("exact");
+    const big = problem(AUTO_HISTOGRAM_SAMPLES, 3, 2, 8);
+    expect(prepareSamples(big.samples, big.labels, 3).splits).toBe("histogram");
+    expect(prepareSamples(big.samples, big.labels, 3, "exact").splits).toBe("exact");
+
+    const opts = { trees: 9, seed: 4, splits: "histogram" } as const;
+    const whole = trainForest(samples, labels, 6, opts);
+    expect(digest(trainForest(samples, labels, 6, opts))).toBe(digest(whole));
+    expect(digest(trainForest(samples, labels, 6, { ...opts, seed: 5 }))).not.toBe(digest(whole));
+    expect(digest(whole)).not.toBe(digest(trainForest(samples, labels, 6, { ...opts, splits: "exact" })));
+    const parts = [
+      ...trainForest(samples, labels, 6, { ...opts, treeRange: [0, 4] }).trees,
+      ...trainForest(samples, labels, 6, { ...opts, treeRange: [4, 9] }).trees,
+    ];
+    for (const [i, t] of parts.entries()) sameTree(t, whole.trees[i]);
+    checkForest(whole);
+
+    // Thresholds fall between the bins' values, so training samples are split as the bins were.
+    const probe = problem(1000, 6, 3, 55).samples;
+    const p = predictForest(whole, probe);
+    for (let i = 0; i < 1000; i++)
+      expect(Math.abs(p[3 * i] + p[3 * i + 1] + p[3 * i + 2] - 1)).toBeLessThan(1e-6);
+    const l13 = labels.map((v) => (v === 2 ? 3 : v));
+    const q = predictForest(trainForest(samples, l13, 6, opts), probe);
+    for (let i = 0; i < 1000; i++) expect(q[3 * i + 1]).toBe(0);
+    // Accuracy close to the exact search on held-out data.
+    const test = problem(3000, 6, 3, 56);
+    const accuracy = (f: Forest) => {
+      const seg = segmentation(predictForest(f, test.samples), 3);
+      return seg.reduce((n, v, i) => n + (v === test.labels[i] ? 1 : 0), 0) / 3000;
+    };
+    const exact = trainForest(samples, labels, 6, { trees: 30 });
+    const hist = trainForest(samples, labels, 6, { trees: 30, splits: "histogram" });
+    expect(accuracy(hist)).toBeGreaterThan(accuracy(exact) - 0.03);
+    expect(() => trainForest(samples, labels, 6, { splits: "fast" as "exact" })).toThrow(/splits must be/);
+  });
+
   it("rejects bad input with clear errors", () => {
     expect(() => trainForest(new Float32Array(7), [1, 2], 3)).toThrow(/not a multiple of 3/);
     expect(() => trainForest(new Float32Array(6), [1, 2, 1], 3)).toThrow(/3 labels for 2 samples/);
@@ -329,6 +369,23 @@ describe("predictForest", () => {
         expect(Array.from(wasm.predict(probe.subarray(7 * 3, 7 * 9)))).toEqual(
           Array.from(a.subarray(12, 36)),
         );
+    }
+  });
+
+  it("gives identical results on both engines for every class count (unrolled and looped kernels)", () => {
+    for (const classes of [1, 2, 3, 5, 7]) {
+      const { samples, labels } = problem(800, 4, classes, 30 + classes);
+      const forest = trainForest(samples, labels, 4, { trees: 12, seed: classes });
+      expect(forest.classCount).toBe(classes);
+      const probe = problem(3001, 4, classes, 60 + classes).samples;
+      const a = predictForest(forest, probe);
+      const b = predictForest(forest, probe, undefined, { engine: "js" });
+      expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+      for (let i = 0; i < 3001; i += 100) {
+        let sum = 0;
+        for (let k = 0; k < classes; k++) sum += a[i * classes + k];
+        expect(Math.abs(sum - 1)).toBeLessThan(1e-6);
+      }
     }
   });
 

@@ -10,8 +10,12 @@
 // compute time, without file I/O; median of 3 for (a), one run for (b)). Prints a table with the ratios
 // ours / reference (the target is ≤ 0.25) and writes the figures to apps/compute/.bench/features.json.
 //
+// Then the random forest (bench/forest.ts): training, 1 Mpx prediction and the whole ISBI pipeline, ours
+// against the reference (targets ≤ 1, ≤ 0.5, ≤ 0.5), written to apps/compute/.bench/forest.json.
+//
 // Environment: SYLVA_BENCH_JS=0 skips the plain-JS backend (the slowest part); SYLVA_BENCH_PYTHON
-// names another interpreter for the reference (default /usr/bin/python3, Debian's, which has vigra).
+// names another interpreter for the reference (default /usr/bin/python3, Debian's, which has vigra);
+// SYLVA_BENCH_SECTIONS=features or =forest runs one section (default both).
 
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +35,7 @@ import {
   writeHdf5,
 } from "@sylva/core";
 import { chooseBlockShape, FeaturePool } from "../pool/features-pool.js";
+import { benchForest, FOREST_TARGETS, forestTable } from "./forest.js";
 import {
   collectGarbage,
   median,
@@ -260,7 +265,7 @@ function gitCommit(root: string): string | null {
   }
 }
 
-async function main(): Promise<void> {
+async function featuresSection(): Promise<void> {
   const root = repoRoot();
   const shared = sharedDir();
   const problem = referenceProblem();
@@ -366,4 +371,34 @@ async function main(): Promise<void> {
   console.log(`\nFigures written to ${path.relative(process.cwd(), previousFile) || previousFile}`);
 }
 
-await main();
+/** The forest section: its table, and the figures in apps/compute/.bench/forest.json. */
+async function forestSection(): Promise<void> {
+  const root = repoRoot();
+  const problem = referenceProblem();
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const result = await benchForest(problem ? null : PYTHON);
+  console.log(
+    `\nSylva random forest vs ilastik's reference — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
+  );
+  console.log(forestTable(result));
+  if (problem)
+    console.log(`The reference is unavailable: ${problem}.\nInstall it with: ${INSTALL} python3-sklearn`);
+  const file = path.join(root, "apps/compute/.bench/forest.json");
+  mkdirSync(path.dirname(file), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpu,
+    targets: FOREST_TARGETS,
+    reference: problem ? { available: false, reason: problem } : { available: true },
+    ...result,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+}
+
+const sections = new Set((process.env.SYLVA_BENCH_SECTIONS || "features,forest").split(","));
+if (sections.has("features")) await featuresSection();
+if (sections.has("forest")) await forestSection();

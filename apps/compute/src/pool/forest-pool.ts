@@ -197,7 +197,12 @@ export class ForestPool {
         mtry,
         ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
         ...(options.minSplit !== undefined && { minSplit: options.minSplit }),
+        ...(options.splits !== undefined && { splits: options.splits }),
       };
+      if (options.splits !== undefined && !["exact", "histogram", "auto"].includes(options.splits))
+        throw new RangeError(
+          `splits must be "exact", "histogram" or "auto", got ${JSON.stringify(options.splits)}`,
+        );
       const data = shared(samples, sharedFloat32);
       // Tree ranges: about 3 per worker, so that the queue balances and progress moves.
       const per = Math.max(1, Math.ceil(trees / (3 * this.slots.length)));

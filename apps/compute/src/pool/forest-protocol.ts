@@ -3,7 +3,7 @@
 // messages carry only tree or pixel ranges. Trained trees come back as copies (structured clone), and a
 // forest goes to each worker once (structured clone), then is referred to by its id.
 
-import type { Forest, Tree } from "@sylva/core";
+import type { Forest, SplitSearch, Tree } from "@sylva/core";
 
 /** Training options a worker needs (everything but the tree range, which each task carries). */
 export interface WorkerTrainOptions {
@@ -12,6 +12,7 @@ export interface WorkerTrainOptions {
   readonly mtry?: number;
   readonly maxDepth?: number;
   readonly minSplit?: number;
+  readonly splits?: SplitSearch | "auto";
 }
 
 /** Main thread → worker. */

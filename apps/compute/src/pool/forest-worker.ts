@@ -92,7 +92,7 @@ port.on("message", (msg: ToForestWorker) => {
       try {
         const j = job(msg.job);
         if (j.kind !== "train") throw new Error(`internal: job ${msg.job} is not a training job`);
-        j.prepared ??= prepareSamples(j.samples, j.labels, j.featureCount);
+        j.prepared ??= prepareSamples(j.samples, j.labels, j.featureCount, j.options.splits ?? "auto");
         const forest = trainTrees(j.prepared, { ...j.options, treeRange: [msg.start, msg.end] });
         send({ kind: "done", job: msg.job, index: msg.index, trees: forest.trees });
       } catch (e) {

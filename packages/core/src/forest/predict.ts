@@ -17,20 +17,26 @@
 //   - Thresholds are compared in float32 as ⌈t⌉₃₂, the smallest float32 ≥ t: for float32 x, x < t ⟺
 //     x < ⌈t⌉₃₂ (and NaN goes right either way), so this equals vigra's double comparison exactly.
 //
-// Engines, measured on this 2-core machine (Node 20; ISBI section 20, 512 × 512 × 49 features; 100
-// trees trained on the 1 563 scribble samples of sections 00–02: 95 nodes a tree, mean path 4.7 steps;
-// one thread, seconds, best of 3, the machine shared with other work):
-//   one pixel at a time, branchy `x < t ? left : right` (the textbook walk)     0.54
-//   same, branch-free step                                                        0.55
-//   4 / 8 interleaved pixels, branch-free step, self-looping leaves               0.39 / 0.37
-//   WebAssembly, 8 interleaved pixels (the same walk; chosen when available)     0.26
-//   WebAssembly with 4 / 12 / 16 lanes                                            0.30 / 0.26 / 0.27
-// Block sizes from 64 to 4096 pixels are all within 3 % (neither the node table nor the padded block is
-// the bottleneck; the dependent load chain is). vigra (ilastik_ref.py, 2 threads) takes 0.36 s on the
-// same slice, i.e. ~0.7 s of thread time: the WebAssembly walk is ~2.7× faster per thread.
+// Walks, measured on this 2-core machine (Node 20; ISBI section 20, 512 × 512 × 49 features; 100 trees
+// trained on the 1 563 scribbled pixels of sections 00–02: 95 nodes a tree, mean path 4.7 steps, the
+// slowest of 8 neighbouring pixels 5.6; one thread; seconds, best of 3; all give identical numbers):
+//   one pixel at a time, branchy `x < t ? left : right` (the textbook walk)          0.53
+//   one pixel at a time, branch-free step `left + 1 − (x < t)`                       0.67
+//   2 / 4 / 8 pixels interleaved, branch-free, self-looping leaves (JS engine: 8)    0.52 / 0.39 / 0.37
+//   4 / 8 pixels interleaved, branchy step                                           0.54 / 0.53
+//   8 interleaved, nodes packed in one Int32Array / float32 thresholds               0.43 / 0.45
+//   WebAssembly, 8 interleaved pixels (the same walk; the default engine)            0.25
+//   WebAssembly with 4 / 12 / 16 interleaved pixels                                  0.30 / 0.26 / 0.27
+//   WebAssembly, 8 pixels, leaf sums unrolled for the class count (≤ 4; chosen)      0.24
+// A lone walk is a chain of dependent loads whose branch mispredicts on every other step; interleaving
+// independent pixels lets the CPU overlap chains, but only once the step has no branch to mispredict.
+// Block sizes from 64 to 4096 pixels are within 3 % (the chains, not the caches, are the bottleneck).
+// On 1 Mpx (sections 20–23; src/bench/forest.ts in apps/compute): 1.08 s on one thread, 0.55 s on the
+// 2-worker pool, against 1.68 s for vigra with 2 threads (ilastik_ref.py), i.e. 0.33 × the reference.
 //
-// The WebAssembly kernel is assembled here from the instruction list in `kernelCode` (about 1 KB; no
-// build step): a loop over trees, a loop over groups of 8 pixels, the interleaved walk and the leaf sums.
+// The WebAssembly kernel is assembled here from the instruction list in `kernelCode` (about 1.5 KB; no
+// build step, compiled in well under a millisecond): a loop over trees, a loop over groups of 8 pixels,
+// the interleaved walk and the leaf sums; one module per class count up to 4, one looped module beyond.
 
 import type { Forest } from "./model.js";
 import { ForestError } from "./model.js";
@@ -346,7 +352,7 @@ const OP = {
  * tree t < T, walks the m padded pixels (stride G floats) from node roots[t] and adds the leaf's C
  * float32 weights to the pixel's C float64 sums at acc. Same steps as walkBlockJs.
  */
-function kernelCode(): number[] {
+function kernelCode(unrolled: number): number[] {
   // Locals: 0–8 parameters; then scratch.
   const [T, roots, nodes, leafValues, pad, G, m, acc, C] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const t = 9;
@@ -404,6 +410,23 @@ function kernelCode(): number[] {
     i32(2);
     op(OP.i32Shl, OP.i32Add);
     set(lv);
+    if (unrolled > 0) {
+      // a[k] += lv[k] for the known class count, straight-line; then a += C · 8.
+      for (let c = 0; c < unrolled; c++) {
+        get(a);
+        get(a);
+        load(OP.f64Load, 8 * c, 3);
+        get(lv);
+        load(OP.f32Load, 4 * c, 2);
+        op(OP.f64PromoteF32, OP.f64Add);
+        op(OP.f64Store, 3, ...uleb(8 * c));
+      }
+      get(a);
+      i32(8 * unrolled);
+      op(OP.i32Add);
+      set(a);
+      return;
+    }
     get(C);
     set(k);
     op(OP.block, OP.void, OP.loop, OP.void);
@@ -562,8 +585,12 @@ function str(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** The kernel module: imports env.memory, exports walk. */
-export function forestWasmBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The kernel module (imports env.memory, exports walk); for classCount ≤ UNROLL_CLASSES the leaf sums are
+ * unrolled for that class count (the module then only serves forests with that many classes).
+ */
+export function forestWasmBytes(classCount = 0): Uint8Array<ArrayBuffer> {
+  const unrolled = classCount >= 1 && classCount <= UNROLL_CLASSES ? classCount : 0;
   const i32t = 0x7f;
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -575,23 +602,28 @@ export function forestWasmBytes(): Uint8Array<ArrayBuffer> {
     ...section(3, [1, 0]),
     // export "walk" = function 0
     ...section(7, [1, ...str("walk"), 0x00, 0]),
-    ...section(10, [1, ...kernelCode()]),
+    ...section(10, [1, ...kernelCode(unrolled)]),
   ];
   return new Uint8Array(bytes);
 }
 
-let wasmModule: WebAssembly.Module | null | undefined;
+/** Class counts with a kernel of their own (unrolled leaf sums). */
+const UNROLL_CLASSES = 4;
+const wasmModules = new Map<number, WebAssembly.Module | null>();
 
-/** The compiled kernel module, or null where WebAssembly is unavailable. */
-function kernelModule(): WebAssembly.Module | null {
-  if (wasmModule === undefined) {
+/** The compiled kernel module for `classCount` classes, or null where WebAssembly is unavailable. */
+function kernelModule(classCount: number): WebAssembly.Module | null {
+  const key = classCount <= UNROLL_CLASSES ? classCount : 0;
+  let m = wasmModules.get(key);
+  if (m === undefined) {
     try {
-      wasmModule = typeof WebAssembly === "object" ? new WebAssembly.Module(forestWasmBytes()) : null;
+      m = typeof WebAssembly === "object" ? new WebAssembly.Module(forestWasmBytes(key)) : null;
     } catch {
-      wasmModule = null;
+      m = null;
     }
+    wasmModules.set(key, m);
   }
-  return wasmModule;
+  return m;
 }
 
 type WalkFn = (
@@ -678,7 +710,7 @@ export class ForestPredictor {
     this.compiled = compileForest(forest);
     this.featureCount = forest.featureCount;
     this.classCount = forest.classCount;
-    const module = options.engine === "js" ? null : kernelModule();
+    const module = options.engine === "js" ? null : kernelModule(forest.classCount);
     if (options.engine === "wasm" && !module) throw new ForestError("WebAssembly is not available here");
     this.wasm = module ? new WasmWalker(module, this.compiled) : null;
     this.engine = this.wasm ? "wasm" : "js";
