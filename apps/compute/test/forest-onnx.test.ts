@@ -6,7 +6,7 @@
 // forest trained by trainForest. Timing on 1 Mpx × 49 features × 100 trees: SYLVA_ONNX_TIMING=1.
 
 import type { Forest, Tree } from "@sylva/core";
-import { exportForestOnnx, float32Ceil, trainForest } from "@sylva/core";
+import { ceilFloat32, exportForestOnnx, trainForest } from "@sylva/core";
 import ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
@@ -186,12 +186,12 @@ const HAND: Forest = {
   ].map((d) => buildTree(d as Desc, 4)),
 };
 
-/** Values of a feature on and around each threshold t: fround(t), its neighbours, float32Ceil(t) and below. */
+/** Values of a feature on and around each threshold t: fround(t), its neighbours, ceilFloat32(t) and below. */
 function around(ts: number[]): number[] {
   const out: number[] = [];
   for (const t of ts) {
     const near = Math.fround(t);
-    const c = float32Ceil(t);
+    const c = ceilFloat32(t);
     out.push(near, c);
     if (Number.isFinite(near)) out.push(nextFloat32(near, true), nextFloat32(near, false));
     if (Number.isFinite(c)) out.push(nextFloat32(c, false));
@@ -246,7 +246,7 @@ function randomFeatures(
       const ts = byFeature[f];
       if (ts.length && rand() < 0.2) {
         const t = ts[Math.floor(rand() * ts.length)];
-        const c = float32Ceil(t);
+        const c = ceilFloat32(t);
         const options = [Math.fround(t), c, nextFloat32(c, false), nextFloat32(c, true)];
         x[s * F + f] = options[Math.floor(rand() * options.length)];
       } else x[s * F + f] = base(f);

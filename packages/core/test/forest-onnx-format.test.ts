@@ -1,18 +1,12 @@
 // The ONNX export's bytes, read back with a tiny protobuf reader written here (independent of the writer):
-// the wire format against the protobuf documentation's examples, float32Ceil's rounding rule, and the
+// the wire format against the protobuf documentation's examples, ceilFloat32's rounding rule, and the
 // ModelProto's structure (IR version, opsets, nodes, attributes, inputs and outputs). Running the model is
 // apps/compute/test/forest-onnx.test.ts (onnxruntime-node).
 
 import { describe, expect, it } from "vitest";
 import type { Forest, Tree } from "../src/forest/model.js";
-import { ForestError } from "../src/forest/model.js";
-import {
-  exportForestOnnx,
-  float32Ceil,
-  ONNX_IR_VERSION,
-  ONNX_ML_OPSET,
-  ONNX_OPSET,
-} from "../src/forest/onnx.js";
+import { ceilFloat32, ForestError } from "../src/forest/model.js";
+import { exportForestOnnx, ONNX_IR_VERSION, ONNX_ML_OPSET, ONNX_OPSET } from "../src/forest/onnx.js";
 import { ProtoWriter } from "../src/forest/protobuf.js";
 
 // ---- a minimal protobuf reader ----
@@ -150,7 +144,7 @@ function nextFloat32(f: number, up: boolean): number {
   return f32[0];
 }
 
-describe("float32Ceil", () => {
+describe("ceilFloat32", () => {
   it("keeps float32 values and rounds others up to the next float32", () => {
     for (const t of [
       0,
@@ -163,20 +157,20 @@ describe("float32Ceil", () => {
       Infinity,
       -Infinity,
     ])
-      expect(float32Ceil(t)).toBe(t);
-    expect(Object.is(float32Ceil(-0), -0)).toBe(true);
-    expect(float32Ceil(Number.NaN)).toBeNaN();
-    expect(float32Ceil(1 + 2 ** -30)).toBe(1 + 2 ** -23); // fround gives 1: below t
-    expect(float32Ceil(0.1)).toBe(Math.fround(0.1)); // fround rounds 0.1 up already
-    expect(float32Ceil(0.7)).toBe(nextFloat32(Math.fround(0.7), true)); // fround rounds 0.7 down
-    expect(float32Ceil(-(1 + 2 ** -23 - 2 ** -30))).toBe(-1); // fround gives −(1 + 2^−23): below t
-    expect(float32Ceil(1e-50)).toBe(2 ** -149);
-    expect(float32Ceil(-1e-50)).toBe(-0); // x < −0 ⇔ x < 0
-    expect(float32Ceil(1e300)).toBe(Infinity);
-    expect(float32Ceil(-1e300)).toBe(-3.4028234663852886e38);
+      expect(ceilFloat32(t)).toBe(t);
+    expect(Object.is(ceilFloat32(-0), -0)).toBe(true);
+    expect(ceilFloat32(Number.NaN)).toBeNaN();
+    expect(ceilFloat32(1 + 2 ** -30)).toBe(1 + 2 ** -23); // fround gives 1: below t
+    expect(ceilFloat32(0.1)).toBe(Math.fround(0.1)); // fround rounds 0.1 up already
+    expect(ceilFloat32(0.7)).toBe(nextFloat32(Math.fround(0.7), true)); // fround rounds 0.7 down
+    expect(ceilFloat32(-(1 + 2 ** -23 - 2 ** -30))).toBe(-1); // fround gives −(1 + 2^−23): below t
+    expect(ceilFloat32(1e-50)).toBe(2 ** -149);
+    expect(ceilFloat32(-1e-50)).toBe(-0); // x < −0 ⇔ x < 0
+    expect(ceilFloat32(1e300)).toBe(Infinity);
+    expect(ceilFloat32(-1e300)).toBe(-3.4028234663852886e38);
   });
 
-  it("gives, for float32 x, x < float32Ceil(t) exactly when x < t", () => {
+  it("gives, for float32 x, x < ceilFloat32(t) exactly when x < t", () => {
     let s = 12345;
     const rand = () => {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -186,7 +180,7 @@ describe("float32Ceil", () => {
     let flips = 0; // decisions that rounding t to the nearest float32 would have changed
     for (let i = 0; i < 20000; i++) {
       const t = (rand() - 0.5) * 10 ** Math.floor(rand() * 20 - 10);
-      const c = float32Ceil(t);
+      const c = ceilFloat32(t);
       const near = Math.fround(t);
       for (const x of [near, nextFloat32(near, true), nextFloat32(near, false), c, nextFloat32(c, false)]) {
         if (x < c !== x < t) wrong.push([t, x]);
@@ -332,7 +326,7 @@ describe("exportForestOnnx", () => {
       "LEAF",
     ]);
     expect(attrInts(a.get("nodes_featureids")).slice(0, 2)).toEqual([1, 0]);
-    expect(attrFloats(a.get("nodes_values")).slice(0, 2)).toEqual([float32Ceil(0.7), 2 ** -149]);
+    expect(attrFloats(a.get("nodes_values")).slice(0, 2)).toEqual([ceilFloat32(0.7), 2 ** -149]);
     expect(attrInts(a.get("nodes_truenodeids")).slice(0, 2)).toEqual([1, 2]);
     expect(attrInts(a.get("nodes_falsenodeids")).slice(0, 2)).toEqual([4, 3]);
     // Leaf 0 (node 2): classes 0 and 2; leaf 1 (node 3) all zero: one explicit 0; leaf 2 (node 4): 0 and 1.

@@ -30,6 +30,24 @@ export interface Forest {
   readonly trees: readonly Tree[];
 }
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/**
+ * The smallest float32 ≥ t (t itself when it is a float32; NaN for NaN). For every float32 feature x,
+ * x < t compared in double exactly when x < ceilFloat32(t) compared in float32 — so a float32 walk of
+ * the trees (our WebAssembly predictor, ONNX runtimes) takes the same branches as the double rule.
+ */
+export function ceilFloat32(t: number): number {
+  const f = Math.fround(t);
+  if (!(f < t)) return f; // f ≥ t, or NaN
+  // f < t: one float32 up (f is finite: t > f ≥ −FLT_MAX, and f < t rules out +∞)
+  if (f === 0) return 2 ** -149;
+  F32[0] = f;
+  U32[0] += f > 0 ? 1 : -1; // a larger magnitude when positive, a smaller one when negative
+  return F32[0];
+}
+
 export class ForestError extends Error {
   override readonly name = "ForestError";
 }

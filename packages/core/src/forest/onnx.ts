@@ -41,7 +41,7 @@
 // unnormalized leaves (apps/compute/test/forest-onnx.test.ts). Only a near tie closer than that can change
 // the label. A sample whose reached leaves are all zero gets 0/0 = NaN probabilities and label 1.
 
-import { checkForest, type Forest, ForestError } from "./model.js";
+import { ceilFloat32, checkForest, type Forest, ForestError } from "./model.js";
 import { ProtoWriter } from "./protobuf.js";
 
 export interface OnnxExportOptions {
@@ -71,22 +71,6 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   ...Object.values(INTERNAL),
   ...Object.values(ONNX_OUTPUTS),
 ]);
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/**
- * The smallest float32 ≥ t (t itself when it is a float32; NaN for NaN). For a float32 x, x < t (compared in
- * double) exactly when x < float32Ceil(t).
- */
-export function float32Ceil(t: number): number {
-  const f = Math.fround(t);
-  if (!(f < t)) return f;
-  if (f === 0) return 2 ** -149; // t is a positive number below the smallest subnormal
-  f32[0] = f;
-  u32[0] += f > 0 ? 1 : -1; // one float32 up: a larger magnitude when positive, a smaller when negative
-  return f32[0];
-}
 
 // onnx.proto field numbers and enums.
 const Model = {
@@ -235,7 +219,7 @@ export function exportForestOnnx(forest: Forest, options: OnnxExportOptions = {}
       const f = t.feature[i];
       if (f >= 0) {
         featureIds[n] = f;
-        values[n] = float32Ceil(t.threshold[i]);
+        values[n] = ceilFloat32(t.threshold[i]);
         trueIds[n] = t.left[i];
         falseIds[n] = t.right[i];
         modes[n] = BRANCH_LT;

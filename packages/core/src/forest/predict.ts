@@ -39,7 +39,7 @@
 // the interleaved walk and the leaf sums; one module per class count up to 4, one looped module beyond.
 
 import type { Forest } from "./model.js";
-import { ForestError } from "./model.js";
+import { ceilFloat32, ForestError } from "./model.js";
 
 /** Pixels per block: one block's padded features (4096 × (F + 1) float32) and sums (4096 × C float64). */
 export const PREDICT_BLOCK = 4096;
@@ -75,20 +75,6 @@ interface CompiledForest {
   readonly leafOffset: Int32Array;
   /** All trees' leaf weights, leafCount × classCount. */
   readonly leafValues: Float32Array;
-}
-
-const F32 = new Float32Array(1);
-const U32 = new Uint32Array(F32.buffer);
-
-/** The smallest float32 ≥ t (NaN stays NaN). */
-export function ceilFloat32(t: number): number {
-  const f = Math.fround(t);
-  if (!(f < t)) return f; // f ≥ t, or NaN
-  // f < t: step one float32 up (f is finite here: t > f ≥ −FLT_MAX, and f < t rules out +∞).
-  if (f === 0) return 1.401298464324817e-45;
-  F32[0] = f;
-  U32[0] += f > 0 ? 1 : -1;
-  return F32[0];
 }
 
 function compileForest(forest: Forest): CompiledForest {

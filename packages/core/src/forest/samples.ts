@@ -83,6 +83,7 @@ export function gatherSamples(
           values.push(v);
         }
   const out = new Float32Array(picked.length * channels);
-  for (const [i, p] of picked.entries()) out.set(features.subarray(p * channels, (p + 1) * channels), i * channels);
+  for (const [i, p] of picked.entries())
+    out.set(features.subarray(p * channels, (p + 1) * channels), i * channels);
   return { features: out, labels: Uint8Array.from(values), count: picked.length, channels };
 }
