@@ -22,7 +22,7 @@ import { UsageError } from "./errors.js";
 import { createProgress } from "./progress.js";
 
 export const TRAIN_HELP = `usage: sylva train --image IMG… --labels LAB… --out MODEL [--features all|GS,LoG,GGM,DoG,STE,HoGE]
-                   [--scales 0.3,0.7,…] [--2d] [--trees 100] [--seed 0] [--threads N]
+                   [--scales 0.3,0.7,…] [--2d] [--trees 100] [--max-depth D] [--seed 0] [--threads N]
 
 Trains ilastik's pixel classifier — a random forest (100 trees, bootstrap samples, √features candidates
 per split, Gini, grown fully) on ilastik's filter features — on the labeled pixels of each image and
@@ -33,6 +33,7 @@ for the classes, with the image's shape (the same forms as IMAGE: file, folder, 
 --labels   one label image per --image, in the same order
 --out      the classifier file to write (written atomically)
 --trees    number of trees (default 100)       --seed   random seed (default 0; same seed, same forest)
+--max-depth   limit the depth of the trees (default: grown fully, as ilastik)
 --features, --scales, --2d, --threads          as in \`sylva features\``;
 
 /** Reads a label image and checks it matches the image's (t, z, y, x) shape. */
@@ -59,6 +60,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       scales: { type: "string" },
       "2d": { type: "boolean", default: false },
       trees: { type: "string" },
+      "max-depth": { type: "string" },
       seed: { type: "string" },
       threads: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -79,6 +81,8 @@ export async function runTrain(argv: string[]): Promise<void> {
     );
   if (!values.out) throw new UsageError(`train needs --out MODEL\n\n${TRAIN_HELP}`);
   const trees = intOption("trees", values.trees, 100, 1, 10_000);
+  const maxDepth =
+    values["max-depth"] === undefined ? undefined : intOption("max-depth", values["max-depth"], 0, 1, 1000);
   const seed = intOption("seed", values.seed, 0, 0, 2 ** 32 - 1);
   const workers = values.threads === undefined ? undefined : intOption("threads", values.threads, 1, 1, 256);
 
@@ -93,6 +97,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const parts: { features: Float32Array; labels: Uint8Array }[] = [];
   let channels = 0;
   let inputChannels = -1;
+  let allSingleSlice = true;
   try {
     for (const [i, spec] of images.entries()) {
       const image = transposeToCanonical((await readImageSpec(spec)).volume);
@@ -101,6 +106,7 @@ export async function runTrain(argv: string[]): Promise<void> {
           `image ${spec} has ${image.shape[4]} channels, ${images[0]} has ${inputChannels}`,
         );
       inputChannels = image.shape[4];
+      if (image.shape[1] > 1) allSingleSlice = false;
       const labels = await readLabels(labelSpecs[i], image, spec);
       const plan = planFeatures(entries, image.shape); // validates the scales against this image
       channels = plan.channelCount;
@@ -132,19 +138,23 @@ export async function runTrain(argv: string[]): Promise<void> {
     at += p.labels.length;
   }
   const classCount = labels.reduce((m, v) => Math.max(m, v), 0);
+  // Features learned on single-slice images are 2D features: record that, so a stack is classified slice
+  // by slice with the same features rather than filtered along z.
+  const learned = allSingleSlice ? entries.map((e) => ({ ...e, in2d: true })) : entries;
   const progress = createProgress(
     `training ${trees} trees on ${count} samples × ${channels} features`,
     "trees",
   );
   const forest = await trainForestParallel(samples, labels, channels, {
     trees,
+    maxDepth,
     seed,
     workers,
     onProgress: (done, total) => progress.update(done, total),
   });
   const bytes = encodeClassifier({
     forest,
-    features: entries,
+    features: learned,
     classes: defaultClasses(classCount),
     meta: { inputChannels: String(inputChannels), images: images.join(","), labels: labelSpecs.join(",") },
   });
