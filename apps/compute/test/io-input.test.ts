@@ -17,7 +17,8 @@ import { fileURLToPath } from "node:url";
 import { dtypeOf } from "@sylva/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../src/io/errors.js";
-import { readImageSpec, splitHdf5Spec } from "../src/io/input.js";
+import { splitHdf5Spec } from "../src/io/hdf5-spec.js";
+import { readImageSpec } from "../src/io/input.js";
 import { writeFileAtomic } from "../src/io/output.js";
 
 const PYTHON = "/usr/bin/python3";

@@ -1,5 +1,6 @@
 // @sylva/core: pure computation shared by the compute service and the browser.
 export * from "./array/box.js";
+export * from "./array/copy.js";
 export * from "./array/dtype.js";
 export * from "./array/volume.js";
 export * from "./export/index.js";
@@ -14,3 +15,4 @@ export * from "./filters/kernels.js";
 export * from "./forest/index.js";
 export * from "./ilastik/index.js";
 export * from "./io/index.js";
+export * from "./zarr/index.js";

@@ -3,4 +3,5 @@
 export type { FeatureDefinition, FeatureId } from "@sylva/core";
 export { DEFAULT_SCALES, FEATURE_IDS, FEATURES } from "@sylva/core";
 export * from "./schema/classes.js";
+export * from "./schema/dataset.js";
 export * from "./schema/features.js";

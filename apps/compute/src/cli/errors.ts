@@ -11,8 +11,11 @@ import {
   LabelError,
 } from "@sylva/core";
 import { ZodError } from "zod";
+import { DatasetNotFoundError } from "../datasets/catalog.js";
+import { ImportError } from "../datasets/import.js";
 import { ExportWriteError } from "../export/write.js";
 import { InputError } from "../io/errors.js";
+import { InvalidKeyError, StoreConfigError, StoreError } from "../storage/errors.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -31,7 +34,12 @@ export function isUserError(e: unknown): e is Error {
     e instanceof ForestError ||
     e instanceof IlastikProjectError ||
     e instanceof LabelError ||
-    e instanceof ZodError
+    e instanceof ZodError ||
+    e instanceof DatasetNotFoundError ||
+    e instanceof ImportError ||
+    e instanceof StoreError ||
+    e instanceof StoreConfigError ||
+    e instanceof InvalidKeyError
   );
 }
 

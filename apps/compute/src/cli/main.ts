@@ -1,12 +1,19 @@
 // The `sylva` command line: dispatches to one module per command.
 
 import { readFileSync } from "node:fs";
+import { runDatasets } from "./datasets.js";
 import { describeError, isUserError, UsageError } from "./errors.js";
 import { runFeatures } from "./features.js";
+import { runImport } from "./import.js";
 import { runPredict } from "./predict.js";
 import { runTrain } from "./train.js";
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  import: {
+    summary: "import images into the store as a chunked, multiscale OME-Zarr dataset",
+    run: runImport,
+  },
+  datasets: { summary: "list, show or delete the datasets in the store", run: runDatasets },
   features: { summary: "compute ilastik's pixel features of an image or stack into HDF5", run: runFeatures },
   train: { summary: "train a pixel classifier (random forest) on labeled images", run: runTrain },
   predict: {
@@ -32,6 +39,8 @@ commands:
 ${lines.join("\n")}
 
 examples:
+  sylva import ../shared/data/isbi2012/raw --dataset "ISBI 2012"
+  sylva datasets
   sylva features raw/00.png --out features.h5 --scales 0.7,1.6,3.5 --features GS,HoGE
   sylva train --image raw/00.png raw/01.png --labels labels/00.png labels/01.png --out em.sylva
   sylva predict em.sylva raw/20.png --out "{nickname}_{result_type}"

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { FeatureEntry, Forest, Region, Volume, Volume5 } from "@sylva/core";
+import type { FeatureEntry, FeatureRegion, Forest, Volume, Volume5 } from "@sylva/core";
 import {
   decodeClassifier,
   exportVolume,
@@ -61,9 +61,9 @@ interface Model {
  * Regions covering the volume, each with at most `maxVoxels` voxels: whole time points if they fit,
  * else slabs of z-slices, else bands of rows (every region still holds at least one row).
  */
-export function predictionRegions(shape: Volume5["shape"], maxVoxels: number): Region[] {
+export function predictionRegions(shape: Volume5["shape"], maxVoxels: number): FeatureRegion[] {
   const [T, Z, Y, X] = shape;
-  const regions: Region[] = [];
+  const regions: FeatureRegion[] = [];
   for (let t = 0; t < T; t++) {
     const zStep = Math.max(1, Math.min(Z, Math.floor(maxVoxels / (Y * X))));
     for (let z0 = 0; z0 < Z; z0 += zStep) {
@@ -86,7 +86,7 @@ function placeRegion(
   values: Float32Array,
   k: number,
   shape: Volume5["shape"],
-  r: Region,
+  r: FeatureRegion,
 ): void {
   const [, Z, Y, X] = shape;
   const b = r.box;

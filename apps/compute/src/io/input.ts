@@ -4,7 +4,9 @@
 //   file name ends at the furthest of the first occurrences of ".h5/", ".hdf5/" and ".ilp/";
 // - a folder: every non-hidden file inside, in natural order ("2.png" before "10.png"), stacked along z;
 // - a comma-separated list of 2D files, stacked along z in the given order;
-// - a single PNG, JPEG or TIFF file (a multi-page TIFF is a z-stack).
+// - a single PNG, JPEG or TIFF file (a multi-page TIFF is a z-stack);
+// - beyond the reference: a dataset id (ds_…) of the configured store, a Zarr / OME-Zarr folder,
+//   `s3://bucket/key` and http(s) OME-Zarr URLs (read through datasets/sources.ts).
 // `isStack` is the reference's `is_stack` where that is well defined: always for folders and lists; for a
 // file or dataset, whether its axes include z (with more than one slice, for datasets). Small refinements
 // over the reference: subfolders of a folder are skipped (the reference would fail on them), list entries
@@ -14,9 +16,23 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Volume } from "@sylva/core";
-import { decodeImage, ImageFormatError, naturalCompare, readHdf5, stackImages } from "@sylva/core";
+import type { Volume, VolumeReader } from "@sylva/core";
+import {
+  checkDecodeSize,
+  decodeImage,
+  elementCount,
+  ImageFormatError,
+  naturalCompare,
+  readHdf5,
+  stackImages,
+} from "@sylva/core";
+import { isDatasetId } from "@sylva/shared";
+import { OPERATOR_ACCESS } from "../datasets/access.js";
+import { openDataset } from "../datasets/open.js";
+import { isZarrFolder, openImportSource } from "../datasets/sources.js";
+import { storeFromEnv } from "../storage/config.js";
 import { InputError } from "./errors.js";
+import { splitHdf5Spec } from "./hdf5-spec.js";
 
 export interface ImageInput {
   readonly volume: Volume;
@@ -24,16 +40,6 @@ export interface ImageInput {
   readonly isStack: boolean;
   /** The files read, in z order for stacks. */
   readonly sources: string[];
-}
-
-const HDF5_MARKERS = [".h5/", ".hdf5/", ".ilp/"];
-
-/** Splits `FILE.h5/internal/path` as the reference does, or returns undefined when `spec` names no dataset. */
-export function splitHdf5Spec(spec: string): { file: string; dataset: string } | undefined {
-  const cuts = HDF5_MARKERS.filter((m) => spec.includes(m)).map((m) => spec.indexOf(m) + m.length - 1);
-  if (cuts.length === 0) return undefined;
-  const cut = Math.max(...cuts);
-  return { file: spec.slice(0, cut), dataset: spec.slice(cut + 1) };
 }
 
 function errno(e: unknown): string | undefined {
@@ -115,9 +121,31 @@ async function readFolder(dir: string): Promise<ImageInput> {
   return readStack(names.map((n) => path.join(dir, n)));
 }
 
+/** Reads all of a lazily opened source into memory. */
+async function readWhole(reader: VolumeReader): Promise<Volume> {
+  checkDecodeSize(elementCount(reader.shape), reader.dtype, reader.source, "the whole image");
+  return reader.read({ start: reader.shape.map(() => 0), stop: reader.shape });
+}
+
 /** Reads an image spec (see the header) into one volume. */
 export async function readImageSpec(spec: string): Promise<ImageInput> {
   if (spec.trim() === "") throw new InputError(spec, "no image given (empty spec)");
+
+  if (isDatasetId(spec)) {
+    const dataset = await openDataset(storeFromEnv(), spec);
+    const volume = await readWhole(await dataset.level(0));
+    return { volume, isStack: volume.axes.includes("z"), sources: [spec] };
+  }
+  if (/^(s3|https?):\/\//i.test(spec) || (await isZarrFolder(spec))) {
+    const source = await openImportSource([spec], { access: OPERATOR_ACCESS });
+    try {
+      const volume = await readWhole(source.reader);
+      const z = volume.axes.indexOf("z");
+      return { volume, isStack: z >= 0 && volume.shape[z] > 1, sources: source.sources };
+    } finally {
+      await source.close();
+    }
+  }
 
   const h5 = splitHdf5Spec(spec);
   if (h5) {

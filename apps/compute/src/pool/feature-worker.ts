@@ -5,7 +5,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parentPort } from "node:worker_threads";
-import type { BlockSpec, Region, TypedArray, Volume5 } from "@sylva/core";
+import type { BlockSpec, FeatureRegion, TypedArray, Volume5 } from "@sylva/core";
 import {
   BlockComputer,
   planFeatures,
@@ -20,7 +20,7 @@ interface WorkerJob {
   readonly computer: BlockComputer;
   readonly input: Volume5<TypedArray>;
   readonly output: Float32Array;
-  readonly region: Region;
+  readonly region: FeatureRegion;
 }
 
 const port = parentPort;

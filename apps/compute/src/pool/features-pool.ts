@@ -38,7 +38,15 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { BlockSpec, FeatureEntry, FeaturePlan, Region, Shape3, TypedArray, Volume5 } from "@sylva/core";
+import type {
+  BlockSpec,
+  FeatureEntry,
+  FeaturePlan,
+  FeatureRegion,
+  Shape3,
+  TypedArray,
+  Volume5,
+} from "@sylva/core";
 import {
   allocate,
   dtypeOf,
@@ -55,7 +63,7 @@ import type { FiltersModule, FromWorker, ToWorker } from "./protocol.js";
 const WORKER_URL = new URL("./feature-worker.js", import.meta.url);
 
 /** Throws unless `region` is a non-empty part of a (t, z, y, x, c) volume of `shape`. */
-function checkRegion(r: Region, shape: readonly number[]): void {
+function checkRegion(r: FeatureRegion, shape: readonly number[]): void {
   const [T, Z, Y, X] = shape;
   const b = r.box;
   const ok =
@@ -93,7 +101,7 @@ export interface FeatureJobOptions {
   /** Aborting rejects the job with the signal's reason and stops the workers busy with it. */
   readonly signal?: AbortSignal;
   /** Compute only this part of the volume (default: all of it); `features` then holds just the region. */
-  readonly region?: Region;
+  readonly region?: FeatureRegion;
 }
 
 export interface FeaturePoolOptions {

@@ -2,7 +2,7 @@
 // Pixel data never travels in messages: input and output live in SharedArrayBuffers that the worker
 // views once per job; a block message carries only the block's coordinates.
 
-import type { Box, DType, FeatureEntry, filtersWasmModule, Region } from "@sylva/core";
+import type { Box, DType, FeatureEntry, FeatureRegion, filtersWasmModule } from "@sylva/core";
 
 /** The compiled filter module (WebAssembly.Module; named through core, as this package has no DOM lib). */
 export type FiltersModule = Awaited<ReturnType<typeof filtersWasmModule>>;
@@ -24,7 +24,7 @@ export type ToWorker =
       /** The region's (t, z, y, x, C) float32, from byte 0. */
       readonly output: SharedArrayBuffer;
       /** The part of the volume the output holds. */
-      readonly region: Region;
+      readonly region: FeatureRegion;
     }
   /** Compute block `index` of job `job` and write it into the job's output. */
   | {

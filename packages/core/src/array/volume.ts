@@ -70,35 +70,46 @@ export function toVolume5<A extends TypedArray>(v: Volume<A>): Volume5<A> {
   return { data: v.data, shape, axes: "tzyxc" };
 }
 
-/** Copies `v` into canonical (t, z, y, x, c) order (a plain view when the order already is canonical). */
-export function transposeToCanonical<A extends TypedArray>(v: Volume<A>): Volume5<A> {
+/**
+ * The same voxels with axes reordered to `axes` (a permutation of `v.axes`); a copy unless the order is
+ * already `axes`. The innermost loop runs along the target's last axis.
+ */
+export function permuteAxes<A extends TypedArray>(v: Volume<A>, axes: string): Volume<A> {
   checkVolume(v);
-  const order = [...v.axes].map((a) => AXES.indexOf(a as AxisKey));
-  if (order.every((k, i) => i === 0 || order[i - 1] < k)) return toVolume5(v);
-  const shape5: [number, number, number, number, number] = [1, 1, 1, 1, 1];
-  const srcStride5 = [0, 0, 0, 0, 0];
+  if (axes === v.axes) return v;
+  if (axes.length !== v.axes.length || [...axes].some((a) => !v.axes.includes(a)))
+    throw new AxesError(`cannot reorder axes "${v.axes}" to "${axes}": not a permutation`);
+  const n = axes.length;
+  const srcStrides = new Array<number>(n);
   let stride = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    shape5[order[i]] = v.shape[i];
-    srcStride5[order[i]] = stride;
+  for (let i = n - 1; i >= 0; i--) {
+    srcStrides[i] = stride;
     stride *= v.shape[i];
   }
-  const C = v.data.constructor as new (n: number) => A;
+  const perm = [...axes].map((a) => v.axes.indexOf(a));
+  const shape = perm.map((p) => v.shape[p]);
+  const strides = perm.map((p) => srcStrides[p]);
+  const C = v.data.constructor as new (len: number) => A;
   const out = new C(v.data.length);
-  const [T, Z, Y, X, Cn] = shape5;
+  const inner = shape[n - 1];
+  const innerStride = strides[n - 1];
+  const idx = new Array<number>(n).fill(0);
+  const rows = v.data.length / inner;
   let o = 0;
-  for (let t = 0; t < T; t++)
-    for (let z = 0; z < Z; z++)
-      for (let y = 0; y < Y; y++)
-        for (let x = 0; x < X; x++)
-          for (let c = 0; c < Cn; c++)
-            out[o++] =
-              v.data[
-                t * srcStride5[0] +
-                  z * srcStride5[1] +
-                  y * srcStride5[2] +
-                  x * srcStride5[3] +
-                  c * srcStride5[4]
-              ];
-  return { data: out, shape: shape5, axes: "tzyxc" };
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = 0; i < n - 1; i++) s += idx[i] * strides[i];
+    for (let k = 0; k < inner; k++) out[o++] = v.data[s + k * innerStride];
+    for (let i = n - 2; i >= 0; i--) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return { data: out, shape, axes };
+}
+
+/** Copies `v` into canonical (t, z, y, x, c) order (a plain view when the order already is canonical). */
+export function transposeToCanonical<A extends TypedArray>(v: Volume<A>): Volume5<A> {
+  const canonical = AXES.filter((a) => v.axes.includes(a)).join("");
+  return toVolume5(permuteAxes(v, canonical));
 }

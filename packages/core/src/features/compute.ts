@@ -28,20 +28,20 @@ export function defaultBlockShape(plan: FeaturePlan): Shape3 {
 }
 
 /** A part of the output: time points [t0, t1) and a spatial box. Results are the same as the whole's. */
-export interface Region {
+export interface FeatureRegion {
   readonly t0: number;
   readonly t1: number;
   readonly box: Box;
 }
 
 /** The whole volume of a plan as a region. */
-export function fullRegion(plan: FeaturePlan): Region {
+export function fullRegion(plan: FeaturePlan): FeatureRegion {
   const [T, Z, Y, X] = plan.shape;
   return { t0: 0, t1: T, box: { z0: 0, z1: Z, y0: 0, y1: Y, x0: 0, x1: X } };
 }
 
 /** Voxels of a region (times its time points). */
-export function regionVoxels(r: Region): number {
+export function regionVoxels(r: FeatureRegion): number {
   return (r.t1 - r.t0) * boxVolume(r.box);
 }
 
@@ -49,7 +49,7 @@ export function regionVoxels(r: Region): number {
 export function planBlocks(
   plan: FeaturePlan,
   blockShape: Shape3 = defaultBlockShape(plan),
-  region: Region = fullRegion(plan),
+  region: FeatureRegion = fullRegion(plan),
 ): BlockSpec[] {
   const b = region.box;
   const boxes = gridBoxes([b.z1 - b.z0, b.y1 - b.y0, b.x1 - b.x0], blockShape).map((q) => ({
@@ -74,7 +74,7 @@ export function writeBlock(
   plan: FeaturePlan,
   block: BlockSpec,
   features: Float32Array,
-  region: Region = fullRegion(plan),
+  region: FeatureRegion = fullRegion(plan),
 ): void {
   const r = region.box;
   const [RZ, RY, RX] = boxShape(r);
@@ -97,7 +97,7 @@ export function writeBlock(
 export interface ComputeOptions {
   readonly blockShape?: Shape3;
   /** Compute only this part (default: everything); the output then holds just the region. */
-  readonly region?: Region;
+  readonly region?: FeatureRegion;
   /** Where to write (t, z, y, x, C) float32 of the region; allocated if omitted (e.g. pass shared memory). */
   readonly out?: Float32Array;
   readonly onProgress?: (done: number, total: number) => void;

@@ -102,12 +102,14 @@ async function withFile<T>(
   }
 }
 
-function isGroup(e: unknown): e is Group {
-  return e instanceof h5lib().Group;
+// Duck-typed, so files opened by another h5wasm build (the compute service's `h5wasm/node`, which reads
+// files on disk directly) pass through the same code.
+function isDataset(e: unknown): e is Dataset {
+  return typeof e === "object" && e !== null && "slice" in e && "metadata" in e;
 }
 
-function isDataset(e: unknown): e is Dataset {
-  return e instanceof h5lib().Dataset;
+function isGroup(e: unknown): e is Group {
+  return typeof e === "object" && e !== null && !isDataset(e) && "keys" in e && "get" in e;
 }
 
 /** Paths (without a leading "/") of every dataset below `group`, depth first, in stored order. */
@@ -202,64 +204,112 @@ function axesFromAxistags(json: string, ndim: number, path: string, source?: str
   return axes;
 }
 
+/** What `hdf5Dataset` finds at a path: the open dataset with its dtype, shape and axes. */
+export interface Hdf5DatasetInfo {
+  readonly dataset: Dataset;
+  /** The path without leading "/", for messages. */
+  readonly path: string;
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly axes: string;
+  /** True when the dataset has no axistags and `axes` is ilastik's guess. */
+  readonly axesGuessed: boolean;
+}
+
+/**
+ * Finds dataset `internalPath` in an open HDF5 file (or group) and works out its dtype and axes; every
+ * problem (no such path, a group, a scalar, an unsupported type, bad axistags) is an ImageFormatError
+ * naming the source and listing the file's datasets where that helps.
+ */
+export function hdf5Dataset(root: Group, internalPath: string, source?: string): Hdf5DatasetInfo {
+  const parts = internalPath.split("/").filter((p) => p.length > 0);
+  const path = parts.join("/");
+  if (parts.length === 0) throw new ImageFormatError(source, `no dataset path given; ${listing(root)}`);
+  let node: unknown = root;
+  for (const [i, part] of parts.entries()) {
+    const at = parts.slice(0, i).join("/");
+    if (!isGroup(node) || !node.keys().includes(part))
+      throw new ImageFormatError(
+        source,
+        `no dataset "${path}"${i > 0 && !isGroup(node) ? ` ("${at}" is not a group)` : ""}; ${listing(root)}`,
+      );
+    node = node.get(part);
+  }
+  if (!isDataset(node)) {
+    const inside = isGroup(node) ? datasetPaths(node, `${path}/`) : [];
+    throw new ImageFormatError(
+      source,
+      `"${path}" is ${isGroup(node) ? "a group" : "a link or object"}, not a dataset; ${
+        inside.length > 0 ? `datasets inside it: ${inside.join(", ")}` : listing(root)
+      }`,
+    );
+  }
+  try {
+    const dtype = dtypeOfDataset(node, path, source);
+    const shape = node.shape;
+    if (shape === null || shape.length === 0)
+      throw new ImageFormatError(source, `dataset "${path}" is a scalar, not an image`);
+    if (shape.some((s) => s < 1))
+      throw new ImageFormatError(source, `dataset "${path}" is empty (shape [${shape.join(", ")}])`);
+    const attrs = node.attrs;
+    let axes: string | undefined;
+    let axesGuessed = false;
+    if ("axistags" in attrs) {
+      const tags = attrs.axistags.value;
+      if (typeof tags !== "string")
+        throw new ImageFormatError(source, `dataset "${path}": axistags attribute is not a string`);
+      axes = axesFromAxistags(tags, shape.length, path, source);
+    } else {
+      axes = guessAxes(shape);
+      axesGuessed = true;
+    }
+    if (axes === undefined)
+      throw new ImageFormatError(
+        source,
+        `dataset "${path}" has ${shape.length} dimensions (shape [${shape.join(", ")}]) and no axistags; images have 2 to 5`,
+      );
+    return { dataset: node, path, dtype, shape, axes, axesGuessed };
+  } catch (e) {
+    if (e instanceof ImageFormatError) throw e;
+    throw new ImageFormatError(source, `cannot read dataset "${path}": ${hdf5Problem(e)}`, { cause: e });
+  }
+}
+
+/** The values h5wasm returned for `info`'s dataset (or a slice of it), checked against dtype and length. */
+export function checkHdf5Values(
+  info: Hdf5DatasetInfo,
+  value: unknown,
+  expected: number,
+  source?: string,
+): TypedArray {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView || dtypeOf(value as TypedArray) !== info.dtype)
+    throw new ImageFormatError(source, `dataset "${info.path}": h5wasm returned no ${info.dtype} array`);
+  const data = value as TypedArray;
+  if (data.length !== expected)
+    throw new ImageFormatError(
+      source,
+      `dataset "${info.path}": read ${data.length} values where ${expected} were expected`,
+    );
+  return data;
+}
+
+/** The innermost problem of an h5wasm/HDF5 error, for messages (exported for file-backed readers). */
+export function describeHdf5Error(e: unknown): string {
+  return hdf5Problem(e);
+}
+
 /** Reads dataset `internalPath` (e.g. "exported_data" or "/volume/data") of an HDF5 file's bytes. */
 export async function readHdf5(bytes: Uint8Array, internalPath: string, source?: string): Promise<Volume> {
   return withFile(bytes, source, (file) => {
-    const parts = internalPath.split("/").filter((p) => p.length > 0);
-    const path = parts.join("/");
-    if (parts.length === 0) throw new ImageFormatError(source, `no dataset path given; ${listing(file)}`);
-    let node: unknown = file;
-    for (const [i, part] of parts.entries()) {
-      const at = parts.slice(0, i).join("/");
-      if (!isGroup(node) || !node.keys().includes(part))
-        throw new ImageFormatError(
-          source,
-          `no dataset "${path}"${i > 0 && !isGroup(node) ? ` ("${at}" is not a group)` : ""}; ${listing(file)}`,
-        );
-      node = node.get(part);
-    }
-    if (!isDataset(node)) {
-      const inside = isGroup(node) ? datasetPaths(node, `${path}/`) : [];
-      throw new ImageFormatError(
-        source,
-        `"${path}" is ${isGroup(node) ? "a group" : "a link or object"}, not a dataset; ${
-          inside.length > 0 ? `datasets inside it: ${inside.join(", ")}` : listing(file)
-        }`,
-      );
-    }
+    const info = hdf5Dataset(file, internalPath, source);
     try {
-      const dtype = dtypeOfDataset(node, path, source);
-      const shape = node.shape;
-      if (shape === null || shape.length === 0)
-        throw new ImageFormatError(source, `dataset "${path}" is a scalar, not an image`);
-      if (shape.some((s) => s < 1))
-        throw new ImageFormatError(source, `dataset "${path}" is empty (shape [${shape.join(", ")}])`);
-      const attrs = node.attrs;
-      let axes: string | undefined;
-      if ("axistags" in attrs) {
-        const tags = attrs.axistags.value;
-        if (typeof tags !== "string")
-          throw new ImageFormatError(source, `dataset "${path}": axistags attribute is not a string`);
-        axes = axesFromAxistags(tags, shape.length, path, source);
-      } else axes = guessAxes(shape);
-      if (axes === undefined)
-        throw new ImageFormatError(
-          source,
-          `dataset "${path}" has ${shape.length} dimensions (shape [${shape.join(", ")}]) and no axistags; images have 2 to 5`,
-        );
-      const value = node.value;
-      if (!ArrayBuffer.isView(value) || value instanceof DataView || dtypeOf(value as TypedArray) !== dtype)
-        throw new ImageFormatError(source, `dataset "${path}": h5wasm returned no ${dtype} array`);
-      const data = value as TypedArray;
-      if (data.length !== elementCount(shape))
-        throw new ImageFormatError(
-          source,
-          `dataset "${path}": read ${data.length} values, shape [${shape.join(", ")}] needs ${elementCount(shape)}`,
-        );
-      return { data, shape, axes };
+      const data = checkHdf5Values(info, info.dataset.value, elementCount(info.shape), source);
+      return { data, shape: info.shape, axes: info.axes };
     } catch (e) {
       if (e instanceof ImageFormatError) throw e;
-      throw new ImageFormatError(source, `cannot read dataset "${path}": ${hdf5Problem(e)}`, { cause: e });
+      throw new ImageFormatError(source, `cannot read dataset "${info.path}": ${hdf5Problem(e)}`, {
+        cause: e,
+      });
     }
   });
 }

@@ -15,11 +15,29 @@ import { decode, encode, hasPngSignature } from "fast-png";
 import { dtypeOf } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
 import { checkVolume } from "../array/volume.js";
-import { describeError, ImageFormatError } from "./errors.js";
+import { describeError, ImageFormatError, UNNAMED_SOURCE } from "./errors.js";
+import { parsePngHeader } from "./image-header.js";
+import type { ReadLimits } from "./limits.js";
+import { checkDecodeSize } from "./limits.js";
 
-/** Decodes a PNG file's bytes. `source` names the file in error messages. */
-export function decodePng(bytes: Uint8Array, source?: string): Volume<Uint8Array | Uint16Array> {
+/**
+ * Decodes a PNG file's bytes. `source` names the file in error messages. The size the header claims is
+ * checked against `limits` before anything is inflated (a few KB can claim 100000 × 100000 pixels).
+ */
+export function decodePng(
+  bytes: Uint8Array,
+  source?: string,
+  limits?: ReadLimits,
+): Volume<Uint8Array | Uint16Array> {
   if (!hasPngSignature(bytes)) throw new ImageFormatError(source, "not a PNG file (no PNG signature)");
+  const header = parsePngHeader(bytes, source);
+  checkDecodeSize(
+    header.width * header.height * header.channels,
+    header.dtype,
+    source ?? UNNAMED_SOURCE,
+    `PNG image (${header.width} × ${header.height} × ${header.channels})`,
+    limits,
+  );
   let png: DecodedPng;
   try {
     png = decode(bytes, { checkCrc: true });

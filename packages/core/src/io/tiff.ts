@@ -1,6 +1,7 @@
 // TIFF decoding (via geotiff) and encoding (a small baseline writer of our own), pure: bytes in, Volume out.
 //
-// Decoding reads every image (IFD) of a classic or BigTIFF file:
+// Decoding reads every image (IFD) of a classic or BigTIFF file, through the lazy reader of tiff-reader.ts
+// (so its hostile-input checks and `limits` apply):
 // - one page → axes "yx" (1 sample per pixel) or "yxc" (several samples, contiguous or planar);
 // - several pages → a z-stack, "zyx" or "zyxc"; all pages must have the same size, samples and dtype
 //   (else an ImageFormatError names the page). Reduced-resolution pages (NewSubfileType bit 0, pyramid
@@ -14,147 +15,26 @@
 // "zyx"/"zyxc" as one page per z; 3 or 4 channels are tagged RGB (4th = alpha), others gray with extra
 // samples; SampleFormat records the dtype, so every dtype above round-trips (tifffile reads it back).
 
-import type { GeoTIFF, GeoTIFFImage } from "geotiff";
 import type { DType, TypedArray } from "../array/dtype.js";
-import { bytesPerElement, dtypeOf, typedArrayConstructor } from "../array/dtype.js";
+import { bytesPerElement, dtypeOf } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
 import { checkVolume } from "../array/volume.js";
-import { describeError, ImageFormatError } from "./errors.js";
-
-const SAMPLE_FORMAT_NAMES: Record<number, string> = {
-  1: "unsigned integer",
-  2: "signed integer",
-  3: "floating point",
-  4: "undefined",
-  5: "complex integer",
-  6: "complex floating point",
-};
-
-const SUPPORTED = "uint8, uint16, uint32, int8, int16, int32, float32, float64";
-
-function dtypeFor(format: number, bits: number): DType | undefined {
-  if (format === 1) return ({ 8: "uint8", 16: "uint16", 32: "uint32" } as const)[bits];
-  if (format === 2) return ({ 8: "int8", 16: "int16", 32: "int32" } as const)[bits];
-  if (format === 3) return ({ 32: "float32", 64: "float64" } as const)[bits];
-  return undefined;
-}
-
-function isTiffSignature(b: Uint8Array): boolean {
-  if (b.length < 8) return false;
-  if (b[0] === 0x49 && b[1] === 0x49) return (b[2] === 42 || b[2] === 43) && b[3] === 0;
-  if (b[0] === 0x4d && b[1] === 0x4d) return b[2] === 0 && (b[3] === 42 || b[3] === 43);
-  return false;
-}
-
-/** An ArrayBuffer holding exactly `bytes` (the same memory when possible). */
-function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  const { buffer, byteOffset, byteLength } = bytes;
-  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
-  return bytes.slice().buffer;
-}
-
-interface PageInfo {
-  readonly width: number;
-  readonly height: number;
-  readonly samples: number;
-  readonly dtype: DType;
-}
-
-function describePage(p: PageInfo): string {
-  return `${p.height} × ${p.width}${p.samples > 1 ? ` × ${p.samples} samples` : ""} ${p.dtype}`;
-}
-
-function pageInfo(image: GeoTIFFImage, page: number, source?: string): PageInfo {
-  const width = image.getWidth();
-  const height = image.getHeight();
-  const samples = image.getSamplesPerPixel();
-  // A missing BitsPerSample tag means 1 (bilevel), per the TIFF specification; geotiff reports 0.
-  const bitsOf = (s: number): number => image.getBitsPerSample(s) || 1;
-  const format = image.getSampleFormat(0);
-  const bits = bitsOf(0);
-  for (let s = 1; s < samples; s++) {
-    if (image.getSampleFormat(s) !== format || bitsOf(s) !== bits)
-      throw new ImageFormatError(
-        source,
-        `TIFF page ${page}: samples differ in type (sample 0 is ${bits}-bit ${SAMPLE_FORMAT_NAMES[format] ?? `format ${format}`}, sample ${s} is ${bitsOf(s)}-bit ${SAMPLE_FORMAT_NAMES[image.getSampleFormat(s)] ?? `format ${image.getSampleFormat(s)}`})`,
-      );
-  }
-  const dtype = dtypeFor(format, bits);
-  if (dtype === undefined)
-    throw new ImageFormatError(
-      source,
-      `TIFF page ${page}: unsupported sample type, ${bits}-bit ${SAMPLE_FORMAT_NAMES[format] ?? `sample format ${format}`} (supported: ${SUPPORTED})`,
-    );
-  if (width < 1 || height < 1)
-    throw new ImageFormatError(source, `TIFF page ${page} has no pixels (${width} × ${height})`);
-  return { width, height, samples, dtype };
-}
+import { ImageFormatError, UNNAMED_SOURCE } from "./errors.js";
+import type { ReadLimits } from "./limits.js";
+import { bytesSource } from "./reader.js";
+import { isTiffSignature, openTiffReader } from "./tiff-reader.js";
 
 /** Decodes a TIFF file's bytes (all pages). `source` names the file in error messages. */
-export async function decodeTiff(bytes: Uint8Array, source?: string): Promise<Volume> {
+export async function decodeTiff(bytes: Uint8Array, source?: string, limits?: ReadLimits): Promise<Volume> {
+  const name = source ?? UNNAMED_SOURCE;
   if (!isTiffSignature(bytes))
-    throw new ImageFormatError(source, "not a TIFF file (no II*/MM* byte-order header)");
-  let tiff: GeoTIFF;
-  let count: number;
+    throw new ImageFormatError(name, "not a TIFF file (no II*/MM* byte-order header)");
+  const reader = await openTiffReader(bytesSource(bytes, name), limits);
   try {
-    // Loaded on first use: geotiff pulls in the `web-worker` shim, whose Node start-up takes any worker
-    // thread for one of its own and fails — importing @sylva/core in a worker must not run it.
-    const { fromArrayBuffer } = await import("geotiff");
-    tiff = await fromArrayBuffer(exactArrayBuffer(bytes));
-    count = await tiff.getImageCount();
-  } catch (e) {
-    throw new ImageFormatError(source, `cannot read TIFF structure: ${describeError(e)}`, { cause: e });
+    return await reader.read({ start: reader.shape.map(() => 0), stop: reader.shape });
+  } finally {
+    await reader.close();
   }
-  const pages: { index: number; image: GeoTIFFImage; info: PageInfo }[] = [];
-  for (let i = 0; i < count; i++) {
-    let image: GeoTIFFImage;
-    try {
-      image = await tiff.getImage(i);
-    } catch (e) {
-      throw new ImageFormatError(source, `cannot read TIFF page ${i}: ${describeError(e)}`, { cause: e });
-    }
-    const subfileType = Number(image.fileDirectory.getValue("NewSubfileType") ?? 0);
-    if (subfileType & 1) continue; // a reduced-resolution copy of another page
-    const info = pageInfo(image, i, source);
-    const first = pages[0]?.info;
-    if (
-      first &&
-      (info.width !== first.width ||
-        info.height !== first.height ||
-        info.samples !== first.samples ||
-        info.dtype !== first.dtype)
-    )
-      throw new ImageFormatError(
-        source,
-        `TIFF page ${i} is ${describePage(info)} but page ${pages[0].index} is ${describePage(first)}; all pages of a multi-page TIFF must match to form a z-stack`,
-      );
-    pages.push({ index: i, image, info });
-  }
-  if (pages.length === 0) throw new ImageFormatError(source, "TIFF file holds no full-resolution image");
-
-  const { width, height, samples, dtype } = pages[0].info;
-  const pageLength = width * height * samples;
-  const data = new (typedArrayConstructor(dtype))(pageLength * pages.length);
-  for (const [z, { index, image }] of pages.entries()) {
-    let raster: TypedArray;
-    try {
-      raster = await image.readRasters({ interleave: true });
-    } catch (e) {
-      throw new ImageFormatError(source, `cannot decode TIFF page ${index}: ${describeError(e)}`, {
-        cause: e,
-      });
-    }
-    if (raster.length !== pageLength || dtypeOf(raster) !== dtype)
-      throw new ImageFormatError(
-        source,
-        `TIFF page ${index} decoded to ${raster.length} ${dtypeOf(raster)} values, expected ${pageLength} ${dtype}`,
-      );
-    data.set(raster, z * pageLength);
-  }
-  const yx = samples > 1 ? [height, width, samples] : [height, width];
-  const axes = samples > 1 ? "yxc" : "yx";
-  if (pages.length === 1) return { data, shape: yx, axes };
-  return { data, shape: [pages.length, ...yx], axes: `z${axes}` };
 }
 
 // ------------------------------------------------------------------------------------------ encoding ----
