@@ -13,9 +13,15 @@
 // Then the random forest (bench/forest.ts): training, 1 Mpx prediction and the whole ISBI pipeline, ours
 // against the reference (targets ≤ 1, ≤ 0.5, ≤ 0.5), written to apps/compute/.bench/forest.json.
 //
+// Then the datasets (bench/datasets.ts): `sylva import` of a 1 GiB uint16 stack (128 TIFFs, and one HDF5
+// dataset; generated once into apps/compute/.bench/import-inputs/) through the CLI in a child process —
+// seconds, MB/s and peak RSS (target < 1 GiB) — against the same conversion with python3-zarr 2.13 (level 0
+// only, so the ratio ours / reference is conservative), and the latency of 256 × 256 tile reads at level 0
+// from the file system and from S3 (s3rver on loopback); written to apps/compute/.bench/datasets.json.
+//
 // Environment: SYLVA_BENCH_JS=0 skips the plain-JS backend (the slowest part); SYLVA_BENCH_PYTHON
 // names another interpreter for the reference (default /usr/bin/python3, Debian's, which has vigra);
-// SYLVA_BENCH_SECTIONS=features or =forest runs one section (default both).
+// SYLVA_BENCH_SECTIONS=features, =forest or =datasets (comma-separated) runs those sections (default all).
 
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +41,7 @@ import {
   writeHdf5,
 } from "@sylva/core";
 import { chooseBlockShape, FeaturePool } from "../pool/features-pool.js";
+import { benchDatasets, datasetsTable } from "./datasets.js";
 import { benchForest, FOREST_TARGETS, forestTable } from "./forest.js";
 import {
   collectGarbage,
@@ -399,6 +406,36 @@ async function forestSection(): Promise<void> {
   console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
 }
 
-const sections = new Set((process.env.SYLVA_BENCH_SECTIONS || "features,forest").split(","));
+/** The datasets section: its table beside the previous run's, and apps/compute/.bench/datasets.json. */
+async function datasetsSection(): Promise<void> {
+  const root = repoRoot();
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const file = path.join(root, "apps/compute/.bench/datasets.json");
+  let previous: Parameters<typeof datasetsTable>[1];
+  try {
+    previous = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    previous = undefined;
+  }
+  const result = await benchDatasets();
+  console.log(
+    `\nSylva dataset import and tile reads — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
+  );
+  console.log(datasetsTable(result, previous));
+  mkdirSync(path.dirname(file), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpu,
+    ...result,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+}
+
+const sections = new Set((process.env.SYLVA_BENCH_SECTIONS || "features,forest,datasets").split(","));
 if (sections.has("features")) await featuresSection();
 if (sections.has("forest")) await forestSection();
+if (sections.has("datasets")) await datasetsSection();

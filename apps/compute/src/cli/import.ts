@@ -22,6 +22,7 @@ IMAGE          a PNG, JPEG, TIFF (multi-page: a z-stack) or .npy file; FILE.h5/i
 --dataset      the dataset's name (any text without "/")
 --axes         the source's axes in its own order when the guess is wrong, e.g. zyx, tyx, yxc, tzyxc
 --stack-along  the axis several 2D images are stacked along: z (default), t or c
+--dry-run      only show what would be imported: the source's axes (guessed or read), shape and dtype
 
 The store: SYLVA_DATA_DIR (default ./sylva-data), or S3 when S3_BUCKET is set (with S3_ENDPOINT,
 S3_REGION, S3_PREFIX, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_FORCE_PATH_STYLE).`;
@@ -34,6 +35,7 @@ export async function runImport(argv: string[]): Promise<void> {
       dataset: { type: "string", short: "d" },
       axes: { type: "string" },
       "stack-along": { type: "string" },
+      "dry-run": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -54,6 +56,15 @@ export async function runImport(argv: string[]): Promise<void> {
     stackAlong: options.stackAlong,
     axes: options.axes,
   });
+  if (values["dry-run"]) {
+    const { reader } = source;
+    const axes = [...reader.axes].map((a, i) => `${a}=${reader.shape[i]}`).join(" ");
+    console.log(
+      `${reader.source}\t${axes}\t${reader.dtype}\taxes ${reader.axesGuessed ? "guessed" : "from the file"}`,
+    );
+    await source.close();
+    return;
+  }
   const abort = new AbortController();
   const onSignal = () => abort.abort(new UsageError("import cancelled; nothing was published"));
   process.once("SIGINT", onSignal);

@@ -43,6 +43,15 @@ export interface ImportCall {
   readonly signal?: AbortSignal;
 }
 
+/** What a source holds, as read before an import commits. */
+export interface SourceProbe {
+  readonly axes: string;
+  readonly shape: number[];
+  readonly dtype: string;
+  readonly axesGuessed: boolean;
+  readonly sources: string[];
+}
+
 export interface DatasetServiceOptions {
   readonly store: BlobStore;
   /** What server-side sources imports may name (default: none but uploads). */
@@ -61,41 +70,60 @@ export function createDatasetService(config: DatasetServiceOptions) {
   };
   const maxUpload = config.maxUploadBytes ?? 4 * 2 ** 30;
 
-  const importSpecs = async (
-    specs: readonly string[],
-    call: ImportCall,
-    displayNames: readonly string[] | undefined,
-    sourceAccess: SourceAccess,
-  ): Promise<DatasetManifest> => {
-    const options = importOptionsSchema.parse(call.options);
-    const source = await openImportSource(specs, {
-      access: sourceAccess,
-      stackAlong: options.stackAlong,
-      axes: options.axes,
-    });
-    try {
-      return await importVolume(store, {
-        reader: source.reader,
-        name: options.name,
-        sources: displayNames ? [...displayNames] : source.sources,
-        resumeKey: source.fingerprint,
-        createdBy: call.userId,
-        signal: call.signal,
-        onProgress: call.onProgress,
-      });
-    } finally {
-      await source.close();
-    }
-  };
-
   return {
     list: async (): Promise<DatasetManifest[]> => (await listDatasets(store)).datasets,
     get: (id: string): Promise<DatasetManifest> => getDataset(store, id),
     delete: (id: string): Promise<number> => deleteDataset(store, id),
 
+    /**
+     * What an import of `specs` would read, before it commits: the source's axes (and whether they were
+     * guessed), shape and dtype, so the upload dialog can let the user correct the axes.
+     */
+    async probe(
+      specs: readonly string[],
+      options: Pick<ImportOptions, "axes" | "stackAlong"> = {},
+    ): Promise<SourceProbe> {
+      const source = await openImportSource(specs, {
+        access,
+        stackAlong: options.stackAlong,
+        axes: options.axes,
+      });
+      try {
+        const { reader } = source;
+        return {
+          axes: reader.axes,
+          shape: [...reader.shape],
+          dtype: reader.dtype,
+          axesGuessed: reader.axesGuessed,
+          sources: source.sources,
+        };
+      } finally {
+        await source.close();
+      }
+    },
+
     /** Imports server-side paths, `s3://` or http(s) URLs, as far as the operator's access allows. */
-    importFromSources: (specs: readonly string[], call: ImportCall): Promise<DatasetManifest> =>
-      importSpecs(specs, call, undefined, access),
+    async importFromSources(specs: readonly string[], call: ImportCall): Promise<DatasetManifest> {
+      const options = importOptionsSchema.parse(call.options);
+      const source = await openImportSource(specs, {
+        access,
+        stackAlong: options.stackAlong,
+        axes: options.axes,
+      });
+      try {
+        return await importVolume(store, {
+          reader: source.reader,
+          name: options.name,
+          sources: source.sources,
+          resumeKey: source.fingerprint,
+          createdBy: call.userId,
+          signal: call.signal,
+          onProgress: call.onProgress,
+        });
+      } finally {
+        await source.close();
+      }
+    },
 
     /** Imports files uploaded by a browser: one image, or several stacked along `stackAlong`. */
     async importUpload(files: readonly UploadedFile[], call: ImportCall): Promise<DatasetManifest> {

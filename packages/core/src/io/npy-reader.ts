@@ -245,12 +245,12 @@ export async function openNpyReader(
   const { shape, dtype, littleEndian, fortranOrder } = header;
   const resolvedAxes = npyAxes(shape, axes, name);
   checkClaimedShape(shape, resolvedAxes, name, limits);
-  const truncated = npyTruncated(header, source.size, name);
-  if (truncated) throw truncated;
   const size = bytesPerElement(dtype);
   const count = elementCount(shape);
   if (fortranOrder && shape.length > 1)
     checkDecodeSize(count, dtype, name, "Fortran-order .npy array (read whole)", limits);
+  const truncated = npyTruncated(header, source.size, name);
+  if (truncated) throw truncated;
 
   let closed = false;
   let whole: Promise<Volume> | undefined;

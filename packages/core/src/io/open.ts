@@ -111,15 +111,13 @@ export async function openImageReader(
   const name = source.name;
   const head = await source.read(0, Math.min(source.size, SNIFF_BYTES));
   if (hasNpySignature(head)) return openNpyReader(source, options.axes, limits);
-  const sniffed: ImageFormat | undefined = sniffImageFormat(head);
+  const format: ImageFormat | undefined = sniffImageFormat(head) ?? imageFormatFromName(name);
   let reader: VolumeReader;
-  switch (sniffed ?? imageFormatFromName(name)) {
+  switch (format) {
     case "png":
-    case "jpeg": {
-      const format = (sniffed ?? imageFormatFromName(name)) === "png" ? "png" : "jpeg";
+    case "jpeg":
       reader = decodedImageReader(source, await probeImageHeader(source, format), limits);
       break;
-    }
     case "tiff":
       reader = await openTiffReader(source, limits);
       break;

@@ -11,7 +11,8 @@
 // values inside the file, no chain that loops), and the claimed volume (pages × the first page's size) is
 // checked against `limits.maxVoxels` then; each strip/tile, and each page's decode step (the strips/tiles a
 // window needs), against `limits.maxDecodedBytes`; and the strips/tiles a read needs must lie inside the
-// file (else "truncated", naming the page).
+// file (else "truncated", naming the page). geotiff's deflate decoder (pako, unbounded) is replaced, once,
+// by one that stops when a strip or tile inflates past its size (zarr-reader's `inflateBounded`).
 // Voxel sizes come from XResolution/YResolution with ResolutionUnit (inch, centimetre), or from an ImageJ
 // description (unit=…, spacing=… for z) when ResolutionUnit is "none".
 
@@ -24,6 +25,7 @@ import type { ReadLimits } from "./limits.js";
 import { checkClaimedShape, checkDecodeSize, DEFAULT_READ_LIMITS } from "./limits.js";
 import type { AxisScale, ByteSource, Region, VolumeReader } from "./reader.js";
 import { checkRegion } from "./reader.js";
+import { inflateBounded } from "./zarr-reader.js";
 
 const SAMPLE_FORMAT_NAMES: Record<number, string> = {
   1: "unsigned integer",
@@ -155,7 +157,7 @@ interface IfdSummary {
 }
 
 /** First read of an IFD: enough for the entry tables of ordinary pages in one go. */
-const IFD_PROBE_BYTES = 4096;
+const IFD_PROBE_BYTES = 1024;
 
 /**
  * Checks the IFD of page `page` at `offset` before geotiff parses it: its entry table, and every tag value
@@ -267,6 +269,37 @@ function geotiffSource(source: ByteSource): GeoSource {
     fetchSlice: async (slice) => ({ ...slice, data: await readSlice(slice.offset, slice.length) }),
     close: async () => {},
   };
+}
+
+// ---------------------------------------------------------------------------------- bounded deflate ----
+
+type GeoTiffModule = typeof import("geotiff");
+
+let boundedDeflateRegistered = false;
+
+/**
+ * Replaces geotiff's deflate decoder (pako, which inflates without bound) by one that stops once a strip or
+ * tile inflates past what it can hold (width × height × bytes per pixel): a decompression bomb inside a
+ * TIFF is refused like one in a Zarr chunk. Registered once, in geotiff's own decoder registry.
+ */
+function registerBoundedDeflate(geotiff: GeoTiffModule): void {
+  if (boundedDeflateRegistered) return;
+  boundedDeflateRegistered = true;
+  class BoundedDeflateDecoder extends geotiff.BaseDecoder {
+    override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
+      const { tileWidth, tileHeight, bitsPerSample, planarConfiguration } = this.parameters;
+      const bits = typeof bitsPerSample === "number" ? [bitsPerSample] : Array.from(bitsPerSample);
+      const pixelBits = planarConfiguration === 2 ? (bits[0] ?? 8) : bits.reduce((a, b) => a + b, 0);
+      const max = Math.ceil((tileWidth * tileHeight * Math.max(pixelBits, 1)) / 8) + 1024;
+      const out = await inflateBounded(new Uint8Array(buffer), "deflate", max, "TIFF strip or tile");
+      return out.byteOffset === 0 &&
+        out.byteLength === out.buffer.byteLength &&
+        out.buffer instanceof ArrayBuffer
+        ? out.buffer
+        : out.slice().buffer;
+    }
+  }
+  geotiff.addDecoder([8, 32946], async () => BoundedDeflateDecoder);
 }
 
 // ----------------------------------------------------------------------------------------- reading ----
@@ -430,6 +463,7 @@ export async function openTiffReader(
     // Loaded on first use: geotiff pulls in the `web-worker` shim, whose Node start-up takes any worker
     // thread for one of its own and fails — importing @sylva/core in a worker must not run it.
     const geotiff = await import("geotiff");
+    registerBoundedDeflate(geotiff);
     tiff = await geotiff.GeoTIFF.fromSource(geotiffSource(source));
   } catch (e) {
     if (e instanceof ImageFormatError) throw e;
@@ -508,10 +542,9 @@ export async function openTiffReader(
         try {
           raster = await page.image.readRasters({ window, samples: wanted, interleave: true });
         } catch (e) {
-          if (e instanceof ImageFormatError) throw e;
-          throw new ImageFormatError(name, `cannot decode TIFF page ${page.index}: ${describeError(e)}`, {
-            cause: e,
-          });
+          // Our own errors (a truncated read, the bounded inflate) name other sources: keep their problem.
+          const problem = e instanceof ImageFormatError ? e.problem : describeError(e);
+          throw new ImageFormatError(name, `cannot decode TIFF page ${page.index}: ${problem}`, { cause: e });
         }
         if (raster.length !== pageLength || dtypeOf(raster) !== dtype)
           throw new ImageFormatError(

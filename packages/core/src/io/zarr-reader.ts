@@ -6,7 +6,9 @@
 // Hostile input: the claimed shape is checked against `limits.maxVoxels` and one chunk against
 // `limits.maxDecodedBytes` before anything is read; and zarrita's zlib/gzip codecs, which inflate without
 // bound, are replaced (in zarrita's codec registry, once, on first open) by ones built on the web-standard
-// DecompressionStream that stop as soon as the output outgrows the chunk (a decompression bomb).
+// DecompressionStream that stop as soon as the output outgrows the chunk (a decompression bomb); the same
+// bounded inflate (`inflateBounded`) guards TIFF strips. Chunks are assembled here rather than with
+// zarr.get, to name a failing chunk by its coordinates and to check each decoded chunk's length.
 // Dtypes: (u)int8/16/32, float32/64; float16, (u)int64, bool, complex and strings are refused by name.
 
 import * as zarr from "zarrita";
@@ -76,8 +78,9 @@ async function transformBounded(
   bytes: Uint8Array,
   maxBytes: number,
   codec: string,
-  direction: "inflate" | "deflate",
+  container: string,
 ): Promise<Uint8Array> {
+  const direction = stream instanceof DecompressionStream ? "inflate" : "deflate";
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
   let stop = false;
@@ -95,8 +98,8 @@ async function transformBounded(
       total += value.byteLength;
       if (total > maxBytes)
         throw new ImageFormatError(
-          CHUNK,
-          `${codec} data inflates to more than ${maxBytes} bytes, more than the chunk can hold; refusing to inflate further (corrupt chunk or decompression bomb)`,
+          container,
+          `${codec} data inflates to more than ${maxBytes} bytes, more than the ${container} can hold; refusing to inflate further (corrupt data or decompression bomb)`,
         );
       parts.push(value);
     }
@@ -106,9 +109,32 @@ async function transformBounded(
     await reader.cancel().catch(() => {});
     await writer.abort().catch(() => {});
     if (e instanceof ImageFormatError) throw e;
-    throw new ImageFormatError(CHUNK, `cannot ${direction} ${codec} data: ${describeError(e)}`, { cause: e });
+    throw new ImageFormatError(container, `cannot ${direction} ${codec} data: ${describeError(e)}`, {
+      cause: e,
+    });
   }
   return concat(parts, total);
+}
+
+/**
+ * Inflates zlib ("deflate") or gzip data with the web-standard DecompressionStream, stopping with an
+ * ImageFormatError as soon as the output exceeds `maxBytes` (what the `container`, e.g. "zarr chunk" or
+ * "TIFF strip or tile", can hold): a few KB of hostile data cannot inflate to gigabytes. The error's source
+ * is `container`; callers rewrap it with the file's name.
+ */
+export function inflateBounded(
+  bytes: Uint8Array,
+  format: "deflate" | "gzip",
+  maxBytes: number,
+  container: string,
+): Promise<Uint8Array> {
+  return transformBounded(
+    new DecompressionStream(format),
+    bytes,
+    maxBytes,
+    format === "deflate" ? "zlib" : "gzip",
+    container,
+  );
 }
 
 function boundedCodec(name: string, format: "deflate" | "gzip"): CodecEntry {
@@ -119,9 +145,9 @@ function boundedCodec(name: string, format: "deflate" | "gzip"): CodecEntry {
       return {
         kind: "bytes_to_bytes",
         encode: (data: Uint8Array) =>
-          transformBounded(new CompressionStream(format), data, Number.MAX_SAFE_INTEGER, name, "deflate"),
+          transformBounded(new CompressionStream(format), data, Number.MAX_SAFE_INTEGER, name, CHUNK),
         decode: (data: Uint8Array) =>
-          transformBounded(new DecompressionStream(format), data, bound, name, "inflate"),
+          transformBounded(new DecompressionStream(format), data, bound, name, CHUNK),
       };
     },
   };
@@ -240,7 +266,7 @@ export interface ZarrReaderOptions {
   readonly source?: string;
 }
 
-type ZarrArray = zarr.Array<zarr.DataType, zarr.AsyncReadable>;
+type ZarrArray = zarr.Array<zarr.DataType, zarr.Readable>;
 
 function isNotFound(e: unknown): boolean {
   return zarr.isZarritaError(e, "NotFoundError");
@@ -263,13 +289,66 @@ function innermostMessage(e: unknown): string {
   return inner === outer ? outer : `${outer}: ${inner}`;
 }
 
+/** numpy's name for a v2 dtype string ("<f2" → "float16"), for messages. */
+function v2DtypeName(dtype: string): string {
+  const m = /^[<>|=]?([a-zA-Z])(\d*)$/.exec(dtype);
+  if (!m) return dtype;
+  const [, kind, n] = m;
+  const bits = Number(n) * 8;
+  const names: Record<string, string> = {
+    f: `float${bits}`,
+    i: `int${bits}`,
+    u: `uint${bits}`,
+    c: `complex${bits}`,
+    b: "bool",
+    "?": "bool",
+    O: "object",
+    U: `${kind}${n} (string)`,
+    S: `${kind}${n} (string)`,
+    M: "datetime64",
+    m: "timedelta64",
+  };
+  return names[kind] ?? dtype;
+}
+
+/**
+ * Reads the array metadata at `location` (v2 `.zarray` or v3 `zarr.json`), if any, and refuses a data type
+ * Sylva does not read by name, before zarrita (which cannot construct some, e.g. float16 without
+ * Float16Array, and then reports "not found") opens it.
+ */
+async function checkArrayMetadata(location: zarr.Location<zarr.Readable>, source: string): Promise<void> {
+  const read = async (key: string): Promise<Record<string, unknown> | undefined> => {
+    const bytes = await location.store.get(location.resolve(key).path);
+    if (!bytes) return undefined;
+    try {
+      const doc: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      return isRecord(doc) ? doc : undefined;
+    } catch {
+      return undefined; // zarrita reports malformed metadata
+    }
+  };
+  const v3 = await read("zarr.json");
+  let name: string | undefined;
+  if (v3?.node_type === "array" && typeof v3.data_type === "string") name = v3.data_type;
+  else {
+    const v2 = v3 ? undefined : await read(".zarray");
+    if (typeof v2?.dtype === "string") name = v2DtypeName(v2.dtype);
+    else if (v2 && v2.dtype !== undefined) name = "structured";
+  }
+  if (name !== undefined && !isDType(name))
+    throw new ImageFormatError(
+      source,
+      `Zarr array has unsupported data type ${name} (supported: ${SUPPORTED})`,
+    );
+}
+
 /**
  * Opens the Zarr array at `path` in `store`, or the full-resolution level of the OME-Zarr image whose
  * group is at `path`. Axes come from the NGFF axes (or the array's dimension names) when they name them
  * with letters Sylva knows; otherwise they are guessed from the shape (axesGuessed true).
  */
 export async function openZarrReader(
-  store: zarr.AsyncReadable,
+  store: zarr.Readable,
   path = "/",
   options: ZarrReaderOptions = {},
 ): Promise<VolumeReader> {
@@ -277,10 +356,12 @@ export async function openZarrReader(
   const limits = options.limits ?? DEFAULT_READ_LIMITS;
   const name = options.source ?? path;
   const location = zarr.root(store).resolve(path);
-  let node: ZarrArray | zarr.Group<zarr.AsyncReadable>;
+  let node: ZarrArray | zarr.Group<zarr.Readable>;
   try {
+    await checkArrayMetadata(location, name);
     node = await zarr.open(location);
   } catch (e) {
+    if (e instanceof ImageFormatError) throw e;
     if (isNotFound(e))
       throw new ImageFormatError(name, `no Zarr array or group at "${location.path}"`, { cause: e });
     throw new ImageFormatError(name, `cannot read Zarr metadata: ${innermostMessage(e)}`, { cause: e });
@@ -296,8 +377,10 @@ export async function openZarrReader(
       );
     const level = node.resolve(ngff.path);
     try {
+      await checkArrayMetadata(level, name);
       array = await zarr.open(level, { kind: "array" });
     } catch (e) {
+      if (e instanceof ImageFormatError) throw e;
       throw new ImageFormatError(
         name,
         `cannot open OME-Zarr level 0 ("${ngff.path}"): ${isNotFound(e) ? "no array there" : innermostMessage(e)}`,
