@@ -33,8 +33,11 @@ function ok(r: ReturnType<typeof sylva>): string {
 /** The CLI without blocking this process's event loop (which serves the http test's files). */
 function sylvaAsync(env: Record<string, string>, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [SYLVA, ...args], { env: { ...process.env, S3_BUCKET: "", ...env } }, (e, stdout, stderr) =>
-      e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+    execFile(
+      process.execPath,
+      [SYLVA, ...args],
+      { env: { ...process.env, S3_BUCKET: "", ...env } },
+      (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout)),
     );
   });
 }
@@ -43,7 +46,12 @@ function sylvaAsync(env: Record<string, string>, ...args: string[]): Promise<str
 function serve(root: string): Promise<Server> {
   const server = createServer(async (req, res) => {
     const file = path.join(root, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
-    if (!file.startsWith(root) || !(await stat(file).then((s) => s.isFile()).catch(() => false))) {
+    if (
+      !file.startsWith(root) ||
+      !(await stat(file)
+        .then((s) => s.isFile())
+        .catch(() => false))
+    ) {
       res.writeHead(404).end();
       return;
     }
@@ -57,7 +65,10 @@ function serve(root: string): Promise<Server> {
 function h5Diff(a: string, b: string): number {
   const out = execFileSync(
     PYTHON,
-    ["-c", `import h5py, numpy as np; x = h5py.File("${a}")["exported_data"][...]; y = h5py.File("${b}")["exported_data"][...]; assert x.shape == y.shape, (x.shape, y.shape); print(float(np.abs(x.astype("f8") - y).max()))`],
+    [
+      "-c",
+      `import h5py, numpy as np; x = h5py.File("${a}")["exported_data"][...]; y = h5py.File("${b}")["exported_data"][...]; assert x.shape == y.shape, (x.shape, y.shape); print(float(np.abs(x.astype("f8") - y).max()))`,
+    ],
     { encoding: "utf8" },
   );
   return Number(out.trim());
@@ -94,7 +105,20 @@ describe("sylva import, datasets, and dataset ids / URLs as IMAGE", () => {
     const fromFiles = path.join(work, "from-files.h5");
     const files = Array.from({ length: 10 }, (_, i) => path.join(ISBI_RAW, `0${i}.png`)).join(",");
     ok(sylva(fs.env, "features", id, "--out", fromId, "--features", "GS,STE", "--scales", "1.0,3.5", "--2d"));
-    ok(sylva(fs.env, "features", files, "--out", fromFiles, "--features", "GS,STE", "--scales", "1.0,3.5", "--2d"));
+    ok(
+      sylva(
+        fs.env,
+        "features",
+        files,
+        "--out",
+        fromFiles,
+        "--features",
+        "GS,STE",
+        "--scales",
+        "1.0,3.5",
+        "--2d",
+      ),
+    );
     expect(h5Diff(fromId, fromFiles)).toBe(0);
   });
 
@@ -113,8 +137,32 @@ describe("sylva import, datasets, and dataset ids / URLs as IMAGE", () => {
     expect(again).toContain("y=512 x=512");
     const a = path.join(work, "s3-prefix.h5");
     const b = path.join(work, "s3-file.h5");
-    ok(sylva(s3.env, "features", `s3://${bucket}/datasets/${id}/`, "--out", a, "--features", "LoG", "--scales", "1.6"));
-    ok(sylva(s3.env, "features", path.join(ISBI_RAW, "05.png"), "--out", b, "--features", "LoG", "--scales", "1.6"));
+    ok(
+      sylva(
+        s3.env,
+        "features",
+        `s3://${bucket}/datasets/${id}/`,
+        "--out",
+        a,
+        "--features",
+        "LoG",
+        "--scales",
+        "1.6",
+      ),
+    );
+    ok(
+      sylva(
+        s3.env,
+        "features",
+        path.join(ISBI_RAW, "05.png"),
+        "--out",
+        b,
+        "--features",
+        "LoG",
+        "--scales",
+        "1.6",
+      ),
+    );
     expect(h5Diff(a, b)).toBe(0);
   });
 
@@ -144,7 +192,10 @@ describe("sylva import, datasets, and dataset ids / URLs as IMAGE", () => {
 
   it("--dry-run shows the guessed axes before anything is written; --axes corrects them", async () => {
     const h5 = path.join(work, "noaxes.h5");
-    execFileSync(PYTHON, ["-c", `import h5py, numpy as np; h5py.File("${h5}", "w").create_dataset("v", data=np.zeros((7, 40, 50), np.uint8))`]);
+    execFileSync(PYTHON, [
+      "-c",
+      `import h5py, numpy as np; h5py.File("${h5}", "w").create_dataset("v", data=np.zeros((7, 40, 50), np.uint8))`,
+    ]);
     const before = await allKeys(fs.store);
     const dry = ok(sylva(fs.env, "import", `${h5}/v`, "--dataset", "x", "--dry-run"));
     expect(dry).toMatch(/noaxes\.h5\/v\tz=7 y=40 x=50\tuint8\taxes guessed/);
@@ -156,9 +207,13 @@ describe("sylva import, datasets, and dataset ids / URLs as IMAGE", () => {
   });
 
   it("stacks 2D images along t or c when asked", () => {
-    const t = ok(sylva(fs.env, "import", path.join(ISBI_RAW, "0[0-2].png"), "--dataset", "t", "--stack-along", "t"));
+    const t = ok(
+      sylva(fs.env, "import", path.join(ISBI_RAW, "0[0-2].png"), "--dataset", "t", "--stack-along", "t"),
+    );
     expect(t).toContain("t=3 y=512 x=512");
-    const c = ok(sylva(fs.env, "import", path.join(ISBI_RAW, "0[0-2].png"), "--dataset", "c", "--stack-along", "c"));
+    const c = ok(
+      sylva(fs.env, "import", path.join(ISBI_RAW, "0[0-2].png"), "--dataset", "c", "--stack-along", "c"),
+    );
     expect(c).toContain("c=3 y=512 x=512");
   });
 });
