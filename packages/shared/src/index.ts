@@ -5,3 +5,4 @@ export { DEFAULT_SCALES, FEATURE_IDS, FEATURES } from "@sylva/core";
 export * from "./schema/classes.js";
 export * from "./schema/dataset.js";
 export * from "./schema/features.js";
+export * from "./schema/roles.js";

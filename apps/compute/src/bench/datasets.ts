@@ -31,6 +31,7 @@
 // About 4 minutes on the 2-core machine here, plus about a minute for the inputs the first time.
 
 import { spawn } from "node:child_process";
+import { createHash, type Hash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { VolumeReader } from "@sylva/core";
@@ -195,6 +196,8 @@ export interface Latency {
 export interface TileFigures {
   readonly xy: Latency;
   readonly xz: Latency;
+  /** SHA-256 of every tile's voxels, in order: equal digests mean the same tiles read the same values. */
+  readonly digest: string;
 }
 
 export interface S3Copy {
@@ -209,8 +212,13 @@ export interface DatasetsBenchResult {
   readonly imports: readonly ImportCase[];
   readonly reference: { readonly available: boolean; readonly reason?: string };
   readonly tiles: {
+    /** Random z over the whole stack. */
     readonly fs: TileFigures;
+    /** z < 64: the very tiles read from S3. */
+    readonly fsFirstZChunk: TileFigures;
     readonly s3: (TileFigures & { readonly copy: S3Copy }) | null;
+    /** Whether S3 returned the same voxels as the file system for the same tiles. */
+    readonly s3MatchesFs?: boolean;
     /** Why S3 was skipped, if it was. */
     readonly s3Problem?: string;
   };
@@ -439,13 +447,17 @@ function latency(ms: readonly number[]): Latency {
   return { tiles: ms.length, medianMs: median(ms), p95Ms: percentile(ms, 95) };
 }
 
-/** Reads `count` random tiles of `size` (z, y, x) from a zyx reader with z below `zLimit`; ms each. */
+/**
+ * Reads `count` random tiles of `size` (z, y, x) from a zyx reader, z below `zLimit` (the same tiles for
+ * the same seed and limit); the ms of each read, and each tile's voxels hashed into `hash` after its timing.
+ */
 async function readTiles(
   reader: VolumeReader,
   size: readonly [number, number, number],
   count: number,
   zLimit: number,
   seed: number,
+  hash: Hash,
 ): Promise<number[]> {
   if (reader.axes !== "zyx") throw new Error(`expected a zyx dataset, got "${reader.axes}"`);
   const rnd = random(seed);
@@ -454,7 +466,10 @@ async function readTiles(
   for (let i = 0; i < count; i++) {
     const start = limits.map((n, a) => Math.floor(rnd() * (n - size[a] + 1)));
     const stop = start.map((s, a) => s + size[a]);
-    ms.push((await timed(() => reader.read({ start, stop }))).seconds * 1000);
+    const { result, seconds } = await timed(() => reader.read({ start, stop }));
+    ms.push(seconds * 1000);
+    const { buffer, byteOffset, byteLength } = result.data;
+    hash.update(new Uint8Array(buffer, byteOffset, byteLength));
   }
   return ms;
 }
@@ -462,9 +477,10 @@ async function readTiles(
 /** xy and xz tile latencies of dataset `id` at level 0, z below `zLimit`. */
 async function tileLatencies(store: BlobStore, id: string, zLimit: number): Promise<TileFigures> {
   const reader = await (await openDataset(store, id)).level(0);
-  const xy = await readTiles(reader, [1, TILE, TILE], XY_TILES, zLimit, 11);
-  const xz = await readTiles(reader, [XZ_DEPTH, 1, TILE], XZ_TILES, zLimit, 12);
-  return { xy: latency(xy), xz: latency(xz) };
+  const hash = createHash("sha256");
+  const xy = await readTiles(reader, [1, TILE, TILE], XY_TILES, zLimit, 11, hash);
+  const xz = await readTiles(reader, [XZ_DEPTH, 1, TILE], XZ_TILES, zLimit, 12, hash);
+  return { xy: latency(xy), xz: latency(xz), digest: hash.digest("hex") };
 }
 
 /** The blobs an S3 copy of dataset `id` needs for tiles at z < 64: metadata and z-chunk 0 of level 0. */
@@ -503,24 +519,25 @@ async function s3TileLatencies(fs: BlobStore, id: string): Promise<TileFigures &
   }
 }
 
-interface Tiles {
-  fs: TileFigures;
-  s3: (TileFigures & { copy: S3Copy }) | null;
-  s3Problem?: string;
-}
+type Tiles = DatasetsBenchResult["tiles"];
 
-/** Tile latencies from the file system, then from s3rver (skipped with the reason if it cannot start). */
+/**
+ * Tile latencies from the file system (whole stack, then z < 64), then the z < 64 tiles from s3rver
+ * (skipped with the reason if it cannot start).
+ */
 async function benchTiles(dataDir: string, id: string): Promise<Tiles> {
   const fs = new FsBlobStore(dataDir);
   log("tile reads, file system …");
-  const fsFigures = await tileLatencies(fs, id, SLICES);
+  const all = await tileLatencies(fs, id, SLICES);
+  const fsFirstZChunk = await tileLatencies(fs, id, XZ_DEPTH);
   log("tile reads, S3 (s3rver on loopback) …");
   try {
-    return { fs: fsFigures, s3: await s3TileLatencies(fs, id) };
+    const s3 = await s3TileLatencies(fs, id);
+    return { fs: all, fsFirstZChunk, s3, s3MatchesFs: s3.digest === fsFirstZChunk.digest };
   } catch (e) {
     const problem = e instanceof Error ? e.message : String(e);
     log(`  S3 skipped: ${problem}`);
-    return { fs: fsFigures, s3: null, s3Problem: problem };
+    return { fs: all, fsFirstZChunk, s3: null, s3Problem: problem };
   }
 }
 
@@ -623,52 +640,76 @@ function num(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined ? "—" : x.toFixed(digits);
 }
 
+/** One import row: seconds, MB/s, peak RSS, the RSS verdict, ours / reference, the previous seconds. */
+function importRow(
+  label: string,
+  f: ImportFigure | ReferenceFigure,
+  verdict: string,
+  ratio: string,
+  previous: number | undefined,
+): string {
+  return (
+    `  ${label.padEnd(40)}${cell(f.seconds.toFixed(2), 9)}${cell(f.mbPerSecond.toFixed(1), 9)}` +
+    `${cell(f.maxRssMiB.toFixed(0), 10)}${cell(verdict, 10)}${cell(ratio, 10)}${cell(num(previous, 2), 10)}`
+  );
+}
+
 function importRows(c: ImportCase, previous: ImportCase | undefined): string[] {
-  const row = (
-    label: string,
-    seconds: number,
-    mbs: number,
-    rss: number,
-    limit: string,
-    ratio: string,
-    prev: string,
-  ) =>
-    `  ${label.padEnd(40)}${cell(seconds.toFixed(2), 9)}${cell(mbs.toFixed(1), 9)}${cell(rss.toFixed(0), 10)}${cell(limit, 10)}${cell(ratio, 10)}${cell(prev, 10)}`;
-  const lines = [`${c.name} (${c.source})`];
   const o = c.ours;
-  lines.push(
-    row(
+  const lines = [
+    `${c.name} (${c.source})`,
+    importRow(
       "sylva import (CLI, level 0 + pyramid)",
-      o.seconds,
-      o.mbPerSecond,
-      o.maxRssMiB,
+      o,
       o.rssUnderLimit ? "pass" : "FAIL",
       num(c.ratio, 3),
-      num(previous?.ours.seconds, 2),
+      previous?.ours.seconds,
     ),
-  );
-  const r = c.reference;
-  if (r)
+  ];
+  if (c.reference)
     lines.push(
-      row(
+      importRow(
         "reference (zarr 2.13, level 0 only)",
-        r.seconds,
-        r.mbPerSecond,
-        r.maxRssMiB,
+        c.reference,
         "",
         "1.000",
-        num(previous?.reference?.seconds, 2),
+        previous?.reference?.seconds,
       ),
     );
   return lines;
 }
 
-function tileRows(label: string, t: TileFigures, previous: TileFigures | undefined): string[] {
-  const row = (what: string, l: Latency, p: Latency | undefined) =>
-    `  ${`${label}, ${what}`.padEnd(40)}${cell(l.medianMs.toFixed(1), 9)}${cell(l.p95Ms.toFixed(1), 9)}${cell(String(l.tiles), 10)}${cell(num(p?.medianMs, 1), 20)}`;
+/** xy and xz rows of one store's tile figures; `versus` (the fs figures of the same tiles) adds a ratio. */
+function tileRows(
+  label: string,
+  t: TileFigures,
+  previous: TileFigures | undefined,
+  versus?: TileFigures,
+): string[] {
+  const row = (what: string, l: Latency, p: Latency | undefined, v: Latency | undefined) =>
+    `  ${`${label} ${what}`.padEnd(40)}${cell(l.medianMs.toFixed(1), 9)}${cell(l.p95Ms.toFixed(1), 9)}` +
+    `${cell(String(l.tiles), 7)}${cell(v ? (l.medianMs / v.medianMs).toFixed(2) : "", 10)}${cell(num(p?.medianMs, 1), 10)}`;
   return [
-    row(`xy ${TILE} × ${TILE}`, t.xy, previous?.xy),
-    row(`xz ${TILE} x × ${XZ_DEPTH} z`, t.xz, previous?.xz),
+    row(`xy ${TILE} × ${TILE}`, t.xy, previous?.xy, versus?.xy),
+    row(`xz ${TILE} x × ${XZ_DEPTH} z`, t.xz, previous?.xz, versus?.xz),
+  ];
+}
+
+function tileTable(t: Tiles, previous: Tiles | undefined): string[] {
+  const lines = [
+    "Tile reads at level 0 after the TIFF import, each tile read once (cold: zarrita caches nothing; the OS page cache is warm)",
+    `  ${"".padEnd(40)}${cell("median", 9)}${cell("p95 ms", 9)}${cell("tiles", 7)}${cell("S3/fs", 10)}${cell("previous", 10)}`,
+    ...tileRows("fs, any z,", t.fs, previous?.fs),
+    ...tileRows("fs, z < 64,", t.fsFirstZChunk, previous?.fsFirstZChunk),
+  ];
+  if (!t.s3) return [...lines, `S3 skipped: ${t.s3Problem}`];
+  const c = t.s3.copy;
+  return [
+    ...lines,
+    ...tileRows("S3, z < 64,", t.s3, previous?.s3 ?? undefined, t.fsFirstZChunk),
+    `S3 is s3rver on loopback (one Node process), so this is the S3 path's per-request cost, not a network's; it holds ` +
+      `${c.blobs} blobs, the metadata and the level-0 chunks with z < 64 (${mb(c.bytes).toFixed(0)} MB, copied ${S3_COPY_CONCURRENCY} at once in ${c.seconds.toFixed(1)} s). ` +
+      `The same tiles as "fs, z < 64"; same voxels: ${t.s3MatchesFs ? "yes" : "NO"}.`,
   ];
 }
 
@@ -699,21 +740,7 @@ export function datasetsTable(r: DatasetsBenchResult, previous: Previous | undef
       ? `The reference writes level 0 only, on one thread; Sylva also writes the pyramid (the ratio is conservative). Ours: the CLI's whole process, Node's start included; the reference: timed inside Python.`
       : `The reference is unavailable: ${r.reference.reason}.`,
   );
-  lines.push("");
-  lines.push(
-    `Tile reads at level 0 after the TIFF import, each tile read once (cold; zarrita caches nothing)`,
-  );
-  lines.push(
-    `  ${"".padEnd(40)}${cell("median", 9)}${cell("p95 ms", 9)}${cell("tiles", 10)}${cell("previous median", 20)}`,
-  );
-  lines.push(...tileRows("file system", r.tiles.fs, previous?.tiles?.fs));
-  if (r.tiles.s3) {
-    lines.push(...tileRows("S3 (s3rver, loopback), z < 64", r.tiles.s3, previous?.tiles?.s3 ?? undefined));
-    const c = r.tiles.s3.copy;
-    lines.push(
-      `S3 is s3rver on loopback (one Node process): it shows the S3 path's per-request cost, not a network's. Copying its ${c.blobs} blobs (${mb(c.bytes).toFixed(0)} MB, ${S3_COPY_CONCURRENCY} at once) took ${c.seconds.toFixed(1)} s.`,
-    );
-  } else lines.push(`S3 skipped: ${r.tiles.s3Problem}`);
+  lines.push("", ...tileTable(r.tiles, previous?.tiles));
   if (previous) lines.push(`previous: the run of ${previous.commit ?? "?"}, ${previous.date ?? "?"}`);
   return lines.join("\n");
 }

@@ -3,7 +3,8 @@
 //
 // 1. Level 0 is written slab by slab: a slab is one chunk row along t and z, all channels, a band of
 //    whole chunk rows along y (as many as fit the memory budget) and all of x. The next slab is read while
-//    the current one's chunks compress (on libuv's pool) and upload, so memory is about two slabs.
+//    the current one's chunks compress (Blosc, on the codec pool's threads) and upload, so memory is
+//    about two slabs.
 // 2. Each further level is made chunk by chunk from the level above, read back through zarrita.
 // 3. Metadata (.zarray per level, then .zgroup and the NGFF .zattrs) is written after the chunks, and the
 //    catalog manifest last: until then nothing is visible (see catalog.ts).
@@ -13,8 +14,9 @@
 // `catalog/imports/`, and the same import run again (same `resumeKey`) reuses the record's dataset id and
 // skips the chunks already stored. Store failures keep the partial import for that resume.
 
-import type { DType, PyramidLevel, VolumeReader, VoxelSize } from "@sylva/core";
+import type { DType, PyramidLevel, TypedArray, VolumeReader, VoxelSize } from "@sylva/core";
 import {
+  allocate,
   bytesPerElement,
   checkClaimedShape,
   chunkBytes,
@@ -29,6 +31,7 @@ import {
   ngffAxes,
   permuteAxes,
   pyramidLevels,
+  typedArrayConstructor,
   ZGROUP_JSON,
   zarrayJson,
 } from "@sylva/core";
@@ -36,12 +39,15 @@ import type { DatasetId, DatasetManifest } from "@sylva/shared";
 import { datasetIdSchema, datasetNameSchema, newDatasetId } from "@sylva/shared";
 import * as zarr from "zarrita";
 import { z } from "zod";
+import { codecPool } from "../pool/codec-pool.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { StoreError } from "../storage/errors.js";
 import { zarrStore } from "../storage/zarr-store.js";
 import { datasetPrefix, getDataset, IMPORTS_PREFIX, jsonBytes, publishDataset } from "./catalog.js";
+import { installNodeInflate } from "./node-inflate.js";
 import { forEachLimited } from "./tasks.js";
-import { compressChunk } from "./zlib.js";
+
+installNodeInflate();
 
 export type ImportPhase = "level0" | "pyramid" | "publish";
 
@@ -75,7 +81,8 @@ export class ImportError extends Error {
 
 /** Writes chunks (skipping those a resumed import already stored) and counts progress. */
 interface ChunkWriter {
-  put(level: PyramidLevel, index: number[], make: () => Uint8Array): Promise<void>;
+  /** Compresses and stores the chunk `make` cuts into the (reused) buffer it is given. */
+  put(level: PyramidLevel, index: number[], make: (buffer: TypedArray) => TypedArray): Promise<void>;
   /** Counts chunks found already written. */
   skip(count: number): void;
 }
@@ -139,10 +146,22 @@ export async function importVolume(store: BlobStore, options: ImportVolumeOption
   const progress = () => options.onProgress?.({ phase, done, total });
   progress();
 
+  // Chunks compress on the codec pool's threads; their buffers come back and are reused (an import cuts
+  // thousands of equal-sized chunks).
+  const codecs = codecPool();
+  const buffers = new Map<number, TypedArray[]>();
   const chunkWriter: ChunkWriter = {
     async put(level, index, make) {
       const key = `${prefix}${level.path}/${chunkKey(index)}`;
-      if (!existing.has(key)) await store.put(key, await compressChunk(make()));
+      if (!existing.has(key)) {
+        const length = elementCount(level.chunks);
+        const free = buffers.get(length) ?? [];
+        buffers.set(length, free);
+        const chunk = make(free.pop() ?? allocate(dtype, length));
+        const { frame, buffer } = await codecs.encode(chunkBytes(chunk), bytesPerElement(dtype));
+        free.push(new (typedArrayConstructor(dtype))(buffer));
+        await store.put(key, frame);
+      }
       done++;
       progress();
     },
@@ -180,8 +199,8 @@ export async function importVolume(store: BlobStore, options: ImportVolumeOption
           );
           const got = await zarr.get(array, selection);
           const block = downsampleMean({ data: got.data as never, shape: got.shape }, dst.factors);
-          await chunkWriter.put(dst, index, () =>
-            chunkBytes(cutChunk(block, start, dst.shape, dst.chunks, index)),
+          await chunkWriter.put(dst, index, (buffer) =>
+            cutChunk(block, start, dst.shape, dst.chunks, index, buffer),
           );
         },
         signal,
@@ -316,7 +335,9 @@ async function writeLevel0(
       current.todo,
       concurrency,
       (index) =>
-        writer.put(level, index, () => chunkBytes(cutChunk(block, current.slab.start, shape, chunks, index))),
+        writer.put(level, index, (buffer) =>
+          cutChunk(block, current.slab.start, shape, chunks, index, buffer),
+        ),
       signal,
     );
   }

@@ -5,9 +5,13 @@ import type { DType, TypedArray, Volume, VolumeReader } from "@sylva/core";
 import { checkRegion } from "@sylva/core";
 import type { DatasetManifest } from "@sylva/shared";
 import * as zarr from "zarrita";
+import { codecPool } from "../pool/codec-pool.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { zarrStore } from "../storage/zarr-store.js";
 import { getDataset } from "./catalog.js";
+import { installNodeInflate } from "./node-inflate.js";
+
+installNodeInflate();
 
 export interface OpenDataset {
   readonly manifest: DatasetManifest;
@@ -24,6 +28,7 @@ export async function openDataset(store: BlobStore, id: string): Promise<OpenDat
 }
 
 export function openManifest(store: BlobStore, manifest: DatasetManifest): OpenDataset {
+  codecPool(); // chunks decode on the codec pool's threads
   const root = zarr.root(zarrStore(store, manifest.prefix));
   const arrays = new Map<number, Promise<ZarrArray>>();
   const source = `dataset ${manifest.id} ("${manifest.name}")`;

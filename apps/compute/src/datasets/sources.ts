@@ -37,6 +37,9 @@ import { parseS3Url, S3BlobStore } from "../storage/s3-store.js";
 import { zarrStore } from "../storage/zarr-store.js";
 import type { SourceAccess } from "./access.js";
 import { checkHttp, checkLocalPath, checkS3Bucket } from "./access.js";
+import { installNodeInflate } from "./node-inflate.js";
+
+installNodeInflate();
 
 export interface OpenedSource {
   readonly reader: VolumeReader;

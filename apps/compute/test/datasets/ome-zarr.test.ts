@@ -120,7 +120,7 @@ describe("OME-Zarr output (NGFF 0.4, Zarr v2)", () => {
     expect(python.axes).toEqual(["z", "y", "x"]);
     expect(python.levels.map((l) => l.shape)).toEqual(manifest.levels.map((l) => l.shape));
     expect(python.levels.map((l) => l.chunks)).toEqual(manifest.levels.map((l) => l.chunks));
-    expect(python.levels.every((l) => l.dtype === "uint8" && l.compressor === "zlib")).toBe(true);
+    expect(python.levels.every((l) => l.dtype === "uint8" && l.compressor === "blosc")).toBe(true);
     expect(python.levels[1].scale).toEqual([1, 2, 2]);
   });
 

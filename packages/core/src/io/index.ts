@@ -3,11 +3,23 @@
 
 // Lazy readers (explicit lists: their modules also hold helpers shared with the decoders above).
 export { parseAxesSpec, withAxes } from "./axes.js";
+export type { BloscDecoder } from "./blosc.js";
+export {
+  BLOSC_CONFIG,
+  bloscDecodeBounded,
+  bloscDecodeChunk,
+  bloscEncode,
+  setBloscDecoder,
+  shuffleBytes,
+  unshuffleBytes,
+} from "./blosc.js";
 export * from "./errors.js";
 export * from "./hdf5.js";
 export * from "./image.js";
 export type { ImageHeader, JpegFrame, JpegHeader, PngHeader } from "./image-header.js";
 export { parseJpegHeader, parsePngHeader, probeImageHeader } from "./image-header.js";
+export type { InflateImplementation } from "./inflate.js";
+export { inflateBombMessage, inflateBounded, setInflateImplementation } from "./inflate.js";
 export * from "./jpeg.js";
 export * from "./limits.js";
 export * from "./npy.js";

@@ -12,7 +12,7 @@
 // checked against `limits.maxVoxels` then; each strip/tile, and each page's decode step (the strips/tiles a
 // window needs), against `limits.maxDecodedBytes`; and the strips/tiles a read needs must lie inside the
 // file (else "truncated", naming the page). geotiff's deflate decoder (pako, unbounded) is replaced, once,
-// by one that stops when a strip or tile inflates past its size (zarr-reader's `inflateBounded`).
+// by one that stops when a strip or tile inflates past its size (inflate.ts's `inflateBounded`).
 // Voxel sizes come from XResolution/YResolution with ResolutionUnit (inch, centimetre), or from an ImageJ
 // description (unit=…, spacing=… for z) when ResolutionUnit is "none".
 
@@ -21,11 +21,11 @@ import type { DType, TypedArray } from "../array/dtype.js";
 import { dtypeOf, typedArrayConstructor } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
 import { describeError, ImageFormatError } from "./errors.js";
+import { inflateBounded } from "./inflate.js";
 import type { ReadLimits } from "./limits.js";
 import { checkClaimedShape, checkDecodeSize, DEFAULT_READ_LIMITS } from "./limits.js";
 import type { AxisScale, ByteSource, Region, VolumeReader } from "./reader.js";
 import { checkRegion } from "./reader.js";
-import { inflateBounded } from "./zarr-reader.js";
 
 const SAMPLE_FORMAT_NAMES: Record<number, string> = {
   1: "unsigned integer",
@@ -405,6 +405,51 @@ async function checkBlocks(
       }
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The fast path for the commonest microscopy TIFF: uncompressed, striped, interleaved samples in the host's
+ * byte order, all samples wanted. Reads each strip's rows under `window` with one range read and copies
+ * whole rows, where geotiff would convert sample by sample (about 10× slower). Undefined when it does not
+ * apply; `checkBlocks` has already checked that the strips lie inside the file.
+ */
+async function readUncompressedWindow(
+  page: Page,
+  window: readonly number[],
+  wanted: readonly number[],
+  little: boolean,
+  source: ByteSource,
+): Promise<TypedArray | undefined> {
+  const { image, info } = page;
+  const dir = image.fileDirectory;
+  const compression = Number(dir.getValue("Compression") ?? 1);
+  // (FillOrder only reorders bits within bytes: irrelevant for the 8- to 64-bit samples we read.)
+  if (compression !== 1 || image.isTiled || little !== HOST_LITTLE_ENDIAN) return undefined;
+  if (info.samples > 1 && (image.planarConfiguration === 2 || wanted.length !== info.samples))
+    return undefined;
+  const [x0, y0, x1, y1] = window;
+  const C = typedArrayConstructor(info.dtype);
+  const bpe = C.BYTES_PER_ELEMENT;
+  const rowValues = info.width * info.samples;
+  const outRow = (x1 - x0) * info.samples;
+  const out = new C((y1 - y0) * outRow);
+  const { th } = blockGrid(image);
+  for (let strip = Math.floor(y0 / th); strip * th < y1; strip++) {
+    const r0 = Math.max(y0, strip * th);
+    const r1 = Math.min(y1, (strip + 1) * th);
+    const offset = Number(await dir.loadValueIndexed("StripOffsets", strip));
+    const start = offset + (r0 - strip * th) * rowValues * bpe;
+    const bytes = await source.read(start, ((r1 - r0 - 1) * rowValues + x1 * info.samples) * bpe);
+    // A copy into aligned memory, so the rows can be viewed as typed values.
+    const values = new C(bytes.slice().buffer);
+    for (let r = r0; r < r1; r++) {
+      const from = (r - r0) * rowValues + x0 * info.samples;
+      out.set(values.subarray(from, from + outRow), (r - y0) * outRow);
+    }
+  }
+  return out;
+}
+
 const RESOLUTION_UNITS: Record<number, number> = { 2: 25400, 3: 10000 }; // micrometres per inch, per cm
 
 function rationalValue(v: unknown): number | undefined {
@@ -540,7 +585,9 @@ export async function openTiffReader(
         await checkBlocks(page, window, wanted, source, limits);
         let raster: TypedArray;
         try {
-          raster = await page.image.readRasters({ window, samples: wanted, interleave: true });
+          raster =
+            (await readUncompressedWindow(page, window, wanted, layout.little, source)) ??
+            (await page.image.readRasters({ window, samples: wanted, interleave: true }));
         } catch (e) {
           // Our own errors (a truncated read, the bounded inflate) name other sources: keep their problem.
           const problem = e instanceof ImageFormatError ? e.problem : describeError(e);

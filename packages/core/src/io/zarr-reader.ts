@@ -4,11 +4,11 @@
 // size (zarrita would silently accept a short uncompressed chunk).
 //
 // Hostile input: the claimed shape is checked against `limits.maxVoxels` and one chunk against
-// `limits.maxDecodedBytes` before anything is read; and zarrita's zlib/gzip codecs, which inflate without
-// bound, are replaced (in zarrita's codec registry, once, on first open) by ones built on the web-standard
-// DecompressionStream that stop as soon as the output outgrows the chunk (a decompression bomb); the same
-// bounded inflate (`inflateBounded`) guards TIFF strips. Chunks are assembled here rather than with
-// zarr.get, to name a failing chunk by its coordinates and to check each decoded chunk's length.
+// `limits.maxDecodedBytes` before anything is read; zarrita's zlib/gzip codecs, which inflate without
+// bound, and its blosc, which allocates whatever a frame's header claims, are replaced (in zarrita's codec
+// registry, once, on first open) by bounded ones (inflate.ts, blosc.ts) that refuse output beyond the
+// chunk's size (a decompression bomb). Chunks are assembled here rather than with zarr.get, to name a
+// failing chunk by its coordinates and to check each decoded chunk's length.
 // Dtypes: (u)int8/16/32, float32/64; float16, (u)int64, bool, complex and strings are refused by name.
 
 import * as zarr from "zarrita";
@@ -16,8 +16,10 @@ import type { DType, TypedArray } from "../array/dtype.js";
 import { isDType, typedArrayConstructor } from "../array/dtype.js";
 import type { Volume } from "../array/volume.js";
 import { AXES, elementCount } from "../array/volume.js";
+import { bloscDecodeChunk, bloscEncode } from "./blosc.js";
 import { describeError, ImageFormatError } from "./errors.js";
 import { guessAxes } from "./hdf5.js";
+import { inflateBounded, transformBounded } from "./inflate.js";
 import type { ReadLimits } from "./limits.js";
 import { checkClaimedShape, checkDecodeSize, DEFAULT_READ_LIMITS } from "./limits.js";
 import type { AxisScale, Region, VolumeReader } from "./reader.js";
@@ -33,7 +35,6 @@ type ZarrCodec = ReturnType<CodecEntry["fromConfig"]>;
 const CHUNK = "zarr chunk";
 
 /** Input is fed to the decompressor in pieces this size, so one write can only inflate so far (~1000×). */
-const PIECE = 16 * 1024;
 
 const ITEM_BYTES: Record<string, number> = {
   int8: 1,
@@ -61,82 +62,6 @@ function chunkByteBound(meta: ChunkMeta): number {
   return expected + 1024 + Math.ceil(expected / 64);
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
-/** Runs `bytes` through a (de)compression stream, refusing output beyond `maxBytes`. */
-async function transformBounded(
-  stream: CompressionStream | DecompressionStream,
-  bytes: Uint8Array,
-  maxBytes: number,
-  codec: string,
-  container: string,
-): Promise<Uint8Array> {
-  const direction = stream instanceof DecompressionStream ? "inflate" : "deflate";
-  const writer = stream.writable.getWriter();
-  const reader = stream.readable.getReader();
-  let stop = false;
-  const writing = (async () => {
-    for (let i = 0; i < bytes.length && !stop; i += PIECE) await writer.write(bytes.slice(i, i + PIECE));
-    if (!stop) await writer.close();
-  })();
-  writing.catch(() => {}); // a failure shows on the reading side too
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes)
-        throw new ImageFormatError(
-          container,
-          `${codec} data inflates to more than ${maxBytes} bytes, more than the ${container} can hold; refusing to inflate further (corrupt data or decompression bomb)`,
-        );
-      parts.push(value);
-    }
-    await writing;
-  } catch (e) {
-    stop = true;
-    await reader.cancel().catch(() => {});
-    await writer.abort().catch(() => {});
-    if (e instanceof ImageFormatError) throw e;
-    throw new ImageFormatError(container, `cannot ${direction} ${codec} data: ${describeError(e)}`, {
-      cause: e,
-    });
-  }
-  return concat(parts, total);
-}
-
-/**
- * Inflates zlib ("deflate") or gzip data with the web-standard DecompressionStream, stopping with an
- * ImageFormatError as soon as the output exceeds `maxBytes` (what the `container`, e.g. "zarr chunk" or
- * "TIFF strip or tile", can hold): a few KB of hostile data cannot inflate to gigabytes. The error's source
- * is `container`; callers rewrap it with the file's name.
- */
-export function inflateBounded(
-  bytes: Uint8Array,
-  format: "deflate" | "gzip",
-  maxBytes: number,
-  container: string,
-): Promise<Uint8Array> {
-  return transformBounded(
-    new DecompressionStream(format),
-    bytes,
-    maxBytes,
-    format === "deflate" ? "zlib" : "gzip",
-    container,
-  );
-}
-
 function boundedCodec(name: string, format: "deflate" | "gzip"): CodecEntry {
   return {
     kind: "bytes_to_bytes",
@@ -146,8 +71,22 @@ function boundedCodec(name: string, format: "deflate" | "gzip"): CodecEntry {
         kind: "bytes_to_bytes",
         encode: (data: Uint8Array) =>
           transformBounded(new CompressionStream(format), data, Number.MAX_SAFE_INTEGER, name, CHUNK),
-        decode: (data: Uint8Array) =>
-          transformBounded(new DecompressionStream(format), data, bound, name, CHUNK),
+        decode: (data: Uint8Array) => inflateBounded(data, format, bound, CHUNK),
+      };
+    },
+  };
+}
+
+/** Blosc, decoded with its header's sizes checked against the chunk (see blosc.ts). */
+function boundedBlosc(): CodecEntry {
+  return {
+    kind: "bytes_to_bytes",
+    fromConfig(_config: unknown, meta: ChunkMeta): ZarrCodec {
+      const bound = chunkByteBound(meta);
+      return {
+        kind: "bytes_to_bytes",
+        encode: (data: Uint8Array) => bloscEncode(data, 1),
+        decode: (data: Uint8Array) => bloscDecodeChunk(data, bound, CHUNK),
       };
     },
   };
@@ -156,7 +95,8 @@ function boundedCodec(name: string, format: "deflate" | "gzip"): CodecEntry {
 let boundedCodecsRegistered = false;
 
 /**
- * Replaces zarrita's unbounded zlib and gzip codecs (v3 names and v2 "numcodecs." names) by bounded ones.
+ * Replaces zarrita's unbounded zlib, gzip and blosc codecs (v3 names and v2 "numcodecs." names) by bounded
+ * ones.
  * Idempotent; called on every open.
  */
 export function registerBoundedZarrCodecs(): void {
@@ -171,6 +111,8 @@ export function registerBoundedZarrCodecs(): void {
     const entry = boundedCodec(name.replace("numcodecs.", ""), format);
     zarr.registry.set(name, async () => entry);
   }
+  const blosc = boundedBlosc();
+  for (const name of ["blosc", "numcodecs.blosc"]) zarr.registry.set(name, async () => blosc);
 }
 
 // ---------------------------------------------------------------------------------- OME-Zarr (NGFF) ----

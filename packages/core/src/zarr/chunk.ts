@@ -16,7 +16,8 @@ export function chunkBytes(data: TypedArray): Uint8Array {
 
 /**
  * Cuts chunk `index` (chunk shape `chunks`) of an array of `arrayShape` out of `block`, which holds the
- * array's region starting at `blockOrigin`. Voxels outside the array are zero (the fill value).
+ * array's region starting at `blockOrigin`. Voxels outside the array are zero (the fill value). `out`, when
+ * given (a reused buffer of the chunk's length and the block's dtype), receives the chunk.
  */
 export function cutChunk(
   block: Block,
@@ -24,17 +25,22 @@ export function cutChunk(
   arrayShape: readonly number[],
   chunks: readonly number[],
   index: readonly number[],
+  out?: TypedArray,
 ): TypedArray {
+  const length = elementCount(chunks);
   const C = block.data.constructor as new (len: number) => TypedArray;
-  const out = new C(elementCount(chunks));
+  const chunk = out ?? new C(length);
+  if (chunk.length !== length || chunk.constructor !== block.data.constructor)
+    throw new Error(`cutChunk: output buffer of ${chunk.length} values, the chunk needs ${length}`);
   const start = index.map((k, i) => k * chunks[i]);
   const size = start.map((s, i) => Math.min(chunks[i], arrayShape[i] - s));
+  if (out && size.some((s, i) => s < chunks[i])) out.fill(0); // padding of an edge chunk
   copyBox(
     block,
     start.map((s, i) => s - blockOrigin[i]),
-    { data: out, shape: chunks },
+    { data: chunk, shape: chunks },
     chunks.map(() => 0),
     size,
   );
-  return out;
+  return chunk;
 }

@@ -5,7 +5,7 @@
 //   axes in NGFF order: t, c, z, y, x (only those the dataset has).
 // - Chunks: t and c one each; 3D volumes 64 × 64 × 64 in (z, y, x), so a 2D tile of any plane (xy, xz,
 //   yz) and a 3D feature block both read a few chunks; 2D images 512 × 512. Chunks are clipped to small
-//   axes (a 30-slice stack gets chunks of 30 in z).
+//   axes (a 30-slice stack gets chunks of 30 in z). Compressed with Blosc (zstd, byte shuffle: io/blosc.ts).
 // - Pyramid: level k+1 halves y and x, and z too while z is more than half as long as the longer of y and
 //   x (so a thin z, e.g. 30 EM sections, is not squashed further); it stops once y and x both fit in one
 //   tile (256), "down to a tile or two".
@@ -20,8 +20,6 @@ export const NGFF_AXIS_ORDER = "tczyx";
 export const TILE_SIZE = 256;
 export const CHUNK_EDGE_3D = 64;
 export const CHUNK_EDGE_2D = 512;
-/** Deflate level of stored chunks: level 1 is ~3× faster than 6 for EM data and within ~5 % in size. */
-export const CHUNK_ZLIB_LEVEL = 1;
 
 const SPATIAL = "zyx";
 

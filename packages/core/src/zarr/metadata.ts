@@ -2,8 +2,9 @@
 // `multiscales` of the root `.zattrs` (validated against the NGFF schema in the tests).
 
 import type { DType } from "../array/dtype.js";
+import { BLOSC_CONFIG } from "../io/blosc.js";
 import type { PyramidLevel } from "./layout.js";
-import { CHUNK_ZLIB_LEVEL, NGFF_VERSION, ZARR_FORMAT } from "./layout.js";
+import { NGFF_VERSION, ZARR_FORMAT } from "./layout.js";
 
 const ZARR_DTYPES: Record<DType, string> = {
   uint8: "|u1",
@@ -26,7 +27,7 @@ export interface ZarrayJson {
   readonly shape: number[];
   readonly chunks: number[];
   readonly dtype: string;
-  readonly compressor: { readonly id: "zlib"; readonly level: number };
+  readonly compressor: typeof BLOSC_CONFIG;
   readonly fill_value: number;
   readonly order: "C";
   readonly filters: null;
@@ -39,7 +40,7 @@ export function zarrayJson(level: PyramidLevel, dtype: DType): ZarrayJson {
     shape: [...level.shape],
     chunks: [...level.chunks],
     dtype: zarrDType(dtype),
-    compressor: { id: "zlib", level: CHUNK_ZLIB_LEVEL },
+    compressor: BLOSC_CONFIG,
     fill_value: 0,
     order: "C",
     filters: null,
