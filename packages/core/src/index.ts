@@ -15,4 +15,5 @@ export * from "./filters/kernels.js";
 export * from "./forest/index.js";
 export * from "./ilastik/index.js";
 export * from "./io/index.js";
+export * from "./labels/rasterize.js";
 export * from "./zarr/index.js";

@@ -6,3 +6,4 @@ export * from "./schema/classes.js";
 export * from "./schema/dataset.js";
 export * from "./schema/features.js";
 export * from "./schema/roles.js";
+export * from "./schema/stroke.js";
