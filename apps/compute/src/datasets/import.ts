@@ -20,6 +20,7 @@ import {
   bytesPerElement,
   checkClaimedShape,
   chunkBytes,
+  chunkCount,
   chunkKey,
   chunksInRegion,
   cutChunk,
@@ -137,10 +138,7 @@ export async function importVolume(store: BlobStore, options: ImportVolumeOption
   const existing = new Set<string>();
   if (record.success) for await (const key of store.list(prefix)) existing.add(key);
 
-  const total = levels.reduce(
-    (n, l) => n + elementCount(l.shape.map((s, i) => Math.ceil(s / l.chunks[i]))),
-    0,
-  );
+  const total = levels.reduce((n, l) => n + chunkCount(l.shape, l.chunks), 0);
   let done = 0;
   let phase: ImportPhase = "level0";
   const progress = () => options.onProgress?.({ phase, done, total });
@@ -181,9 +179,8 @@ export async function importVolume(store: BlobStore, options: ImportVolumeOption
       const src = levels[k - 1];
       const dst = levels[k];
       const array = await zarr.open.v2(root.resolve(src.path), { kind: "array" });
-      const grid = dst.shape.map((s, i) => Math.ceil(s / dst.chunks[i]));
       const indices = chunksInRegion(
-        grid.map(() => 0),
+        dst.shape.map(() => 0),
         dst.shape,
         dst.chunks,
       );

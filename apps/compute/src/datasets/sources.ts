@@ -13,19 +13,12 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { VolumeReader } from "@sylva/core";
-import {
-  naturalCompare,
-  openImageReader,
-  openZarrReader,
-  parseAxesSpec,
-  stackReaders,
-  withAxes,
-} from "@sylva/core";
+import { openImageReader, openZarrReader, parseAxesSpec, stackReaders, withAxes } from "@sylva/core";
 import type { StackAlong } from "@sylva/shared";
 import { FetchStore } from "@zarrita/storage";
 import { blobSource } from "../io/blob-source.js";
 import { InputError } from "../io/errors.js";
-import { fileSource } from "../io/file-source.js";
+import { fileSource, folderImages } from "../io/file-source.js";
 import { expandGlob, hasWildcard } from "../io/glob.js";
 import { openHdf5Reader } from "../io/hdf5-reader.js";
 import { splitHdf5Spec } from "../io/hdf5-spec.js";
@@ -134,13 +127,7 @@ async function listFiles(spec: string, access: SourceAccess): Promise<string[] |
   const info = await stat(spec).catch(() => undefined);
   if (!info?.isDirectory()) return undefined;
   await checkLocalPath(spec, access);
-  const entries = await readdir(spec, { withFileTypes: true });
-  const names = entries
-    .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isSymbolicLink()))
-    .map((e) => e.name)
-    .sort(naturalCompare);
-  if (names.length === 0) throw new InputError(spec, `folder ${spec} holds no image files`);
-  return names.map((n) => path.join(spec, n));
+  return folderImages(spec);
 }
 
 async function openOne(spec: string, options: OpenSourceOptions): Promise<Opened | string[]> {

@@ -1,10 +1,13 @@
 // Files on disk as ByteSources: range reads through a small pool of open file handles, so a stack of
-// thousands of TIFFs can be probed and read lazily without holding a descriptor per file.
+// thousands of TIFFs can be probed and read lazily without holding a descriptor per file. Also the
+// file-system error messages and the folder listing every input path shares.
 
+import type { Dirent } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { open, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
+import path from "node:path";
 import type { ByteSource } from "@sylva/core";
-import { ImageFormatError } from "@sylva/core";
+import { ImageFormatError, naturalCompare } from "@sylva/core";
 import { InputError } from "./errors.js";
 
 const MAX_OPEN = 32;
@@ -35,10 +38,10 @@ function errno(e: unknown): string | undefined {
 }
 
 /** Describes a file-system error for a user: "no such file", "permission denied", … */
-export function fileProblem(path: string, e: unknown): InputError {
+export function fileProblem(path: string, e: unknown, what = "file"): InputError {
   const code = errno(e);
   if (code === "ENOENT" || code === "ENOTDIR")
-    return new InputError(path, `no such file: ${path}`, { cause: e });
+    return new InputError(path, `no such ${what}: ${path}`, { cause: e });
   if (code === "EISDIR") return new InputError(path, `${path} is a folder, not a file`, { cause: e });
   if (code === "EACCES" || code === "EPERM")
     return new InputError(path, `cannot read ${path}: permission denied`, { cause: e });
@@ -94,4 +97,25 @@ export async function fileSource(path: string, name = path): Promise<ByteSource>
       return readAt(offset, length, true);
     },
   };
+}
+
+/**
+ * The image files of folder `dir`, as stacks read them: every non-hidden file (or link), in natural
+ * order ("2.png" before "10.png"), subfolders skipped; an InputError when it cannot be listed or is empty.
+ */
+export async function folderImages(dir: string): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new InputError(dir, `cannot list folder ${dir}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+  const names = entries
+    .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isSymbolicLink()))
+    .map((e) => e.name)
+    .sort(naturalCompare);
+  if (names.length === 0) throw new InputError(dir, `folder ${dir} holds no image files`);
+  return names.map((n) => path.join(dir, n));
 }

@@ -13,16 +13,13 @@
 // are trimmed, an existing file whose name holds a comma is read as that file, and 4D datasets
 // ("zyxc") count as stacks. Every failure is an InputError naming the path and the problem.
 
-import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import path from "node:path";
+import { readFile, stat } from "node:fs/promises";
 import type { Volume, VolumeReader } from "@sylva/core";
 import {
   checkDecodeSize,
   decodeImage,
   elementCount,
   ImageFormatError,
-  naturalCompare,
   readHdf5,
   stackImages,
 } from "@sylva/core";
@@ -32,6 +29,7 @@ import { openDataset } from "../datasets/open.js";
 import { isZarrFolder, openImportSource } from "../datasets/sources.js";
 import { storeFromEnv } from "../storage/config.js";
 import { InputError } from "./errors.js";
+import { fileProblem, folderImages } from "./file-source.js";
 import { splitHdf5Spec } from "./hdf5-spec.js";
 
 export interface ImageInput {
@@ -42,24 +40,12 @@ export interface ImageInput {
   readonly sources: string[];
 }
 
-function errno(e: unknown): string | undefined {
-  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
-}
-
 async function readBytes(file: string, what = "file"): Promise<Uint8Array> {
   try {
     const buf = await readFile(file);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = errno(e);
-    if (code === "ENOENT" || code === "ENOTDIR")
-      throw new InputError(file, `no such ${what}: ${file}`, { cause: e });
-    if (code === "EISDIR") throw new InputError(file, `${file} is a folder, not a file`, { cause: e });
-    if (code === "EACCES" || code === "EPERM")
-      throw new InputError(file, `cannot read ${file}: permission denied`, { cause: e });
-    throw new InputError(file, `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
+    throw fileProblem(file, e, what);
   }
 }
 
@@ -105,20 +91,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function readFolder(dir: string): Promise<ImageInput> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new InputError(dir, `cannot list folder ${dir}: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
-  }
-  const names = entries
-    .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isSymbolicLink()))
-    .map((e) => e.name)
-    .sort(naturalCompare);
-  if (names.length === 0) throw new InputError(dir, `folder ${dir} holds no image files`);
-  return readStack(names.map((n) => path.join(dir, n)));
+  return readStack(await folderImages(dir));
 }
 
 /** Reads all of a lazily opened source into memory. */
