@@ -3,3 +3,4 @@ export * from "./chunk.js";
 export * from "./downsample.js";
 export * from "./layout.js";
 export * from "./metadata.js";
+export * from "./plane-tile.js";
