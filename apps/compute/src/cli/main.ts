@@ -6,7 +6,10 @@ import { describeError, isUserError, UsageError } from "./errors.js";
 import { runFeatures } from "./features.js";
 import { runImport } from "./import.js";
 import { runPredict } from "./predict.js";
+import { runProjects } from "./projects.js";
+import { runToken } from "./token.js";
 import { runTrain } from "./train.js";
+import { runUsers } from "./users.js";
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   import: {
@@ -20,6 +23,9 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: "classify images with a classifier or an ilastik project, and export",
     run: runPredict,
   },
+  users: { summary: "add, list or remove users and their site or project roles", run: runUsers },
+  token: { summary: "print a signed sign-in token for a user", run: runToken },
+  projects: { summary: "add, list or remove projects", run: runProjects },
 };
 
 function version(): string {
@@ -44,7 +50,11 @@ examples:
   sylva features raw/00.png --out features.h5 --scales 0.7,1.6,3.5 --features GS,HoGE
   sylva train --image raw/00.png raw/01.png --labels labels/00.png labels/01.png --out em.sylva
   sylva predict em.sylva raw/20.png --out "{nickname}_{result_type}"
-  sylva predict em.sylva raw/ --source probabilities --dtype uint8 --renormalize 0,1,0,255 --format tiff-sequence`;
+  sylva predict em.sylva raw/ --source probabilities --dtype uint8 --renormalize 0,1,0,255 --format tiff-sequence
+  sylva users add alice --role owner
+  sylva projects add "EM course" --owner alice
+  sylva users add bob --role annotator --project pr_abcdefghijkm
+  sylva token --user bob --days 7`;
 }
 
 async function main(argv: string[]): Promise<number> {
