@@ -11,8 +11,10 @@ import {
   LabelError,
 } from "@sylva/core";
 import { ZodError } from "zod";
+import { TokenError } from "../auth/token.js";
 import { DatasetNotFoundError } from "../datasets/catalog.js";
 import { ImportError } from "../datasets/import.js";
+import { MetadataError } from "../db/errors.js";
 import { ExportWriteError } from "../export/write.js";
 import { InputError } from "../io/errors.js";
 import { InvalidKeyError, StoreConfigError, StoreError } from "../storage/errors.js";
@@ -39,7 +41,9 @@ export function isUserError(e: unknown): e is Error {
     e instanceof ImportError ||
     e instanceof StoreError ||
     e instanceof StoreConfigError ||
-    e instanceof InvalidKeyError
+    e instanceof InvalidKeyError ||
+    e instanceof MetadataError ||
+    e instanceof TokenError
   );
 }
 

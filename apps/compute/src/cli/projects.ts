@@ -2,7 +2,6 @@
 // created by an operator (a course's projects before its students sign in).
 
 import { parseArgs } from "node:util";
-import { MetadataError } from "../db/errors.js";
 import type { MetadataDb } from "../db/metadata.js";
 import { withMetadataDb } from "../db/open.js";
 import { UsageError } from "./errors.js";
@@ -65,18 +64,14 @@ export async function runProjects(argv: string[]): Promise<void> {
     throw new UsageError(`projects remove needs a PROJECT_ID\n\n${PROJECTS_HELP}`);
   if (action !== "add" && values.owner !== undefined)
     throw new UsageError(`--owner goes with projects add\n\n${PROJECTS_HELP}`);
-  try {
-    await withMetadataDb(process.env, async (db) => {
-      if (action === "list") await list(db, values.json);
-      else if (action === "add") {
-        const p = await db.projects.create(arg, values.owner ?? null);
-        console.log(`${p.id}\t${p.name}${p.createdBy ? `\towner ${p.createdBy}` : ""}`);
-      } else {
-        await db.projects.delete(arg);
-        console.log(`removed project ${arg}`);
-      }
-    });
-  } catch (e) {
-    throw e instanceof MetadataError ? new UsageError(e.message) : e;
-  }
+  await withMetadataDb(process.env, async (db) => {
+    if (action === "list") await list(db, values.json);
+    else if (action === "add") {
+      const p = await db.projects.create(arg, values.owner ?? null);
+      console.log(`${p.id}\t${p.name}${p.createdBy ? `\towner ${p.createdBy}` : ""}`);
+    } else {
+      await db.projects.delete(arg);
+      console.log(`removed project ${arg}`);
+    }
+  });
 }

@@ -2,8 +2,7 @@
 // script presents to the API and the sync endpoint (signed with SYLVA_SECRET).
 
 import { parseArgs } from "node:util";
-import { issueToken, secretFromEnv, TokenError } from "../auth/token.js";
-import { MetadataError } from "../db/errors.js";
+import { issueToken, secretFromEnv } from "../auth/token.js";
 import { withMetadataDb } from "../db/open.js";
 import { intOption } from "./args.js";
 import { UsageError } from "./errors.js";
@@ -35,12 +34,8 @@ export async function runToken(argv: string[]): Promise<void> {
   const user = values.user;
   if (!user) throw new UsageError(`token needs --user NAME\n\n${TOKEN_HELP}`);
   const days = intOption("days", values.days, DEFAULT_DAYS, 1, MAX_DAYS);
-  try {
-    const secret = secretFromEnv();
-    const exists = await withMetadataDb(process.env, async (db) => (await db.users.get(user)) !== undefined);
-    if (!exists) throw new UsageError(`no user ${user} (add one with: sylva users add ${user} --role ROLE)`);
-    console.log(issueToken(secret, user, days * 24 * 3600));
-  } catch (e) {
-    throw e instanceof MetadataError || e instanceof TokenError ? new UsageError(e.message) : e;
-  }
+  const secret = secretFromEnv();
+  const exists = await withMetadataDb(process.env, async (db) => (await db.users.get(user)) !== undefined);
+  if (!exists) throw new UsageError(`no user ${user} (add one with: sylva users add ${user} --role ROLE)`);
+  console.log(issueToken(secret, user, days * 24 * 3600));
 }

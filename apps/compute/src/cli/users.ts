@@ -3,7 +3,6 @@
 
 import { parseArgs } from "node:util";
 import { type Role, roleSchema, userNameSchema } from "@sylva/shared";
-import { MetadataError } from "../db/errors.js";
 import type { MetadataDb } from "../db/metadata.js";
 import { withMetadataDb } from "../db/open.js";
 import { UsageError } from "./errors.js";
@@ -106,16 +105,12 @@ export async function runUsers(argv: string[]): Promise<void> {
   if (action !== "add" && (values.role !== undefined || values.project !== undefined))
     throw new UsageError(`--role and --project go with users add\n\n${USERS_HELP}`);
   const r = role(values.role);
-  try {
-    await withMetadataDb(process.env, async (db) => {
-      if (action === "list") await list(db, values.json);
-      else if (action === "add") await add(db, name, r, values.project);
-      else {
-        await db.users.remove(name);
-        console.log(`removed user ${name}`);
-      }
-    });
-  } catch (e) {
-    throw e instanceof MetadataError ? new UsageError(e.message) : e;
-  }
+  await withMetadataDb(process.env, async (db) => {
+    if (action === "list") await list(db, values.json);
+    else if (action === "add") await add(db, name, r, values.project);
+    else {
+      await db.users.remove(name);
+      console.log(`removed user ${name}`);
+    }
+  });
 }
