@@ -2,7 +2,8 @@
 // script presents to the API and the sync endpoint (signed with SYLVA_SECRET).
 
 import { parseArgs } from "node:util";
-import { issueToken, secretFromEnv } from "../auth/token.js";
+import { deploymentSecret } from "../auth/secret.js";
+import { issueToken } from "../auth/token.js";
 import { withMetadataDb } from "../db/open.js";
 import { intOption } from "./args.js";
 import { UsageError } from "./errors.js";
@@ -34,7 +35,7 @@ export async function runToken(argv: string[]): Promise<void> {
   const user = values.user;
   if (!user) throw new UsageError(`token needs --user NAME\n\n${TOKEN_HELP}`);
   const days = intOption("days", values.days, DEFAULT_DAYS, 1, MAX_DAYS);
-  const secret = secretFromEnv();
+  const secret = await deploymentSecret();
   const exists = await withMetadataDb(process.env, async (db) => (await db.users.get(user)) !== undefined);
   if (!exists) throw new UsageError(`no user ${user} (add one with: sylva users add ${user} --role ROLE)`);
   console.log(issueToken(secret, user, days * 24 * 3600));

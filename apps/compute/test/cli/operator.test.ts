@@ -4,11 +4,12 @@
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deploymentSecret } from "../../src/auth/secret.js";
 import { secretFromEnv, verifyToken } from "../../src/auth/token.js";
 import { openMetadataDb } from "../../src/db/open.js";
 
@@ -114,6 +115,21 @@ describe("sylva users, projects, token", () => {
     }
   });
 
+  it("without SYLVA_SECRET, signs with the data folder's own secret, created once with mode 0600", async () => {
+    const local = { SYLVA_DATA_DIR: env.SYLVA_DATA_DIR, SYLVA_SECRET: "" };
+    const first = (await ok(sylva(local, "token", "--user", "alice"))).trim();
+    const file = path.join(env.SYLVA_DATA_DIR, "secret.key");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const second = (await ok(sylva(local, "token", "--user", "alice"))).trim();
+    const secret = await deploymentSecret(local);
+    expect(verifyToken(secret, first).sub).toBe("alice");
+    expect(verifyToken(secret, second).sub).toBe("alice");
+    expect(() => verifyToken(secretFromEnv(env), first)).toThrow(/signature/);
+    const s3 = await sylva({ ...local, S3_BUCKET: "sylva-test" }, "token", "--user", "alice");
+    expect(s3.code).toBe(1);
+    expect(s3.stderr).toMatch(/SYLVA_SECRET is not set: with S3 storage/);
+  });
+
   it("reports operator mistakes as one clear line with exit status 1", async () => {
     const unknown = await sylva(env, "token", "--user", "mallory");
     expect(unknown.code).toBe(1);
@@ -122,11 +138,9 @@ describe("sylva users, projects, token", () => {
       "sylva token: no user mallory (add one with: sylva users add mallory --role ROLE)\n",
     );
 
-    const noSecret = await sylva({ ...env, SYLVA_SECRET: "" }, "token", "--user", "alice");
-    expect(noSecret.code).toBe(1);
-    expect(noSecret.stderr).toBe(
-      "sylva token: SYLVA_SECRET is not set: give the service a secret of at least 32 bytes\n",
-    );
+    const shortSecret = await sylva({ ...env, SYLVA_SECRET: "too short" }, "token", "--user", "alice");
+    expect(shortSecret.code).toBe(1);
+    expect(shortSecret.stderr).toBe("sylva token: SYLVA_SECRET is 9 bytes; it must be at least 32\n");
 
     const badRole = await sylva(env, "users", "add", "carol", "--role", "admin");
     expect(badRole.code).toBe(1);
