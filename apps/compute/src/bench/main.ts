@@ -21,7 +21,12 @@
 //
 // Environment: SYLVA_BENCH_JS=0 skips the plain-JS backend (the slowest part); SYLVA_BENCH_PYTHON
 // names another interpreter for the reference (default /usr/bin/python3, Debian's, which has vigra);
-// SYLVA_BENCH_SECTIONS=features, =forest or =datasets (comma-separated) runs those sections (default all).
+// SYLVA_BENCH_SECTIONS=features, =forest, =datasets or =live (comma-separated; or the same names as
+// arguments: `node dist/bench/main.js live`) runs those sections (default all).
+//
+// Then live update (bench/live.ts): stroke → first updated tile and → all 16 tiles of a 1024² viewport,
+// against the reference's train + predict on the same labels (targets ≤ 0.3 s and ≤ 1 ×), written to
+// apps/compute/.bench/live.json.
 
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,6 +57,7 @@ import {
   syntheticVolume,
   timed,
 } from "./inputs.js";
+import { benchLive, LIVE_TARGETS, liveTable } from "./live.js";
 
 const TARGET = 0.25;
 const PYTHON = process.env.SYLVA_BENCH_PYTHON || "/usr/bin/python3";
@@ -435,7 +441,38 @@ async function datasetsSection(): Promise<void> {
   console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
 }
 
-const sections = new Set((process.env.SYLVA_BENCH_SECTIONS || "features,forest,datasets").split(","));
+/** The live section: stroke-to-tile latency against the reference, and apps/compute/.bench/live.json. */
+async function liveSection(): Promise<void> {
+  const root = repoRoot();
+  const problem = referenceProblem();
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const result = await benchLive(problem ? null : PYTHON);
+  console.log(
+    `\nSylva live update (stroke → probability tiles) vs ilastik's reference — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
+  );
+  console.log(liveTable(result));
+  if (problem) console.log(`The reference is unavailable: ${problem}.\nInstall it with: ${INSTALL}`);
+  const file = path.join(root, "apps/compute/.bench/live.json");
+  mkdirSync(path.dirname(file), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpu,
+    targets: LIVE_TARGETS,
+    referenceAvailable: problem ? { available: false, reason: problem } : { available: true },
+    ...result,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+}
+
+// Sections: from SYLVA_BENCH_SECTIONS, or the command line (`node dist/bench/main.js live`).
+const chosen =
+  process.argv.slice(2).join(",") || process.env.SYLVA_BENCH_SECTIONS || "features,forest,datasets,live";
+const sections = new Set(chosen.split(","));
 if (sections.has("features")) await featuresSection();
 if (sections.has("forest")) await forestSection();
 if (sections.has("datasets")) await datasetsSection();
+if (sections.has("live")) await liveSection();

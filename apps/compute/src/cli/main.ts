@@ -7,11 +7,13 @@ import { runFeatures } from "./features.js";
 import { runImport } from "./import.js";
 import { runPredict } from "./predict.js";
 import { runProjects } from "./projects.js";
+import { runServe } from "./serve.js";
 import { runToken } from "./token.js";
 import { runTrain } from "./train.js";
 import { runUsers } from "./users.js";
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  serve: { summary: "run the compute service: API, label sync, live training and tiles", run: runServe },
   import: {
     summary: "import images into the store as a chunked, multiscale OME-Zarr dataset",
     run: runImport,

@@ -10,14 +10,13 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ImageFormatError, setBloscDecoder } from "@sylva/core";
 import type { FromCodecWorker, ToCodecWorker } from "./codec-protocol.js";
+import { workerUrl } from "./worker-url.js";
 
 /**
  * The compiled worker beside this module; when this module runs from source (vitest runs src/*.ts), the
  * compiled one in dist/ (built before the tests).
  */
-const WORKER_URL = import.meta.url.endsWith(".ts")
-  ? new URL("../../dist/pool/codec-worker.js", import.meta.url)
-  : new URL("./codec-worker.js", import.meta.url);
+const WORKER_URL = workerUrl("codec-worker.js", import.meta.url);
 
 /** A message without its id (distributed over the union's members). */
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;

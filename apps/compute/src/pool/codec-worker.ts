@@ -3,6 +3,9 @@
 import { parentPort } from "node:worker_threads";
 import { bloscDecodeBounded, bloscEncode, ImageFormatError } from "@sylva/core";
 import type { FromCodecWorker, ToCodecWorker } from "./codec-protocol.js";
+import { lowerThreadPriority } from "./thread-priority.js";
+
+lowerThreadPriority();
 
 const port = parentPort;
 if (!port) throw new Error("codec-worker.ts runs as a worker thread");

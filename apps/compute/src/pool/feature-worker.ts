@@ -15,6 +15,9 @@ import {
   writeBlock,
 } from "@sylva/core";
 import type { FromWorker, ToWorker } from "./protocol.js";
+import { lowerThreadPriority } from "./thread-priority.js";
+
+lowerThreadPriority();
 
 interface WorkerJob {
   readonly computer: BlockComputer;

@@ -59,8 +59,9 @@ import {
   regionVoxels,
 } from "@sylva/core";
 import type { FiltersModule, FromWorker, ToWorker } from "./protocol.js";
+import { workerUrl } from "./worker-url.js";
 
-const WORKER_URL = new URL("./feature-worker.js", import.meta.url);
+const WORKER_URL = workerUrl("feature-worker.js", import.meta.url);
 
 /** Throws unless `region` is a non-empty part of a (t, z, y, x, c) volume of `shape`. */
 function checkRegion(r: FeatureRegion, shape: readonly number[]): void {
@@ -100,6 +101,12 @@ export interface FeatureJobOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Aborting rejects the job with the signal's reason and stops the workers busy with it. */
   readonly signal?: AbortSignal;
+  /**
+   * On abort, terminate (and replace) the workers busy with the job (true, the default: the abort is
+   * immediate), or let them finish their current block and only drop the job's queued blocks (false:
+   * no worker restart, for callers that cancel often, e.g. tiles scrolled out of view).
+   */
+  readonly stopWorkersOnAbort?: boolean;
   /** Compute only this part of the volume (default: all of it); `features` then holds just the region. */
   readonly region?: FeatureRegion;
 }
@@ -262,7 +269,7 @@ export class FeaturePool {
       const id = this.nextJob++;
 
       return new Promise<FeatureResult>((resolve, reject) => {
-        const onAbort = () => this.fail(job, abortReason(signal!), true);
+        const onAbort = () => this.fail(job, abortReason(signal!), options.stopWorkersOnAbort ?? true);
         const job: Job = {
           id,
           plan,

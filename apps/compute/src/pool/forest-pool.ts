@@ -24,8 +24,9 @@ import { Worker } from "node:worker_threads";
 import type { Forest, TrainOptions, Tree } from "@sylva/core";
 import { checkForest, defaultMtry, ForestError, MAX_CLASSES } from "@sylva/core";
 import type { FromForestWorker, ToForestWorker, WorkerTrainOptions } from "./forest-protocol.js";
+import { workerUrl } from "./worker-url.js";
 
-const WORKER_URL = new URL("./forest-worker.js", import.meta.url);
+const WORKER_URL = workerUrl("forest-worker.js", import.meta.url);
 
 /** Forests whose compiled form the workers keep (least recently used ones are dropped). */
 const FOREST_CACHE = 4;
@@ -45,6 +46,11 @@ export interface ForestJobOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Aborting rejects the job with the signal's reason and stops the workers busy with it. */
   readonly signal?: AbortSignal;
+  /**
+   * On abort, terminate (and replace) the workers busy with the job (true, the default), or let them
+   * finish their current task and only drop the job's queued tasks (false: no cold worker afterwards).
+   */
+  readonly stopWorkersOnAbort?: boolean;
 }
 
 export interface PoolTrainOptions extends Omit<TrainOptions, "treeRange">, ForestJobOptions {}
@@ -52,6 +58,12 @@ export interface PoolTrainOptions extends Omit<TrainOptions, "treeRange">, Fores
 export interface PoolPredictOptions extends ForestJobOptions {
   /** Where to write the n × classCount probabilities (a view of a SharedArrayBuffer is used in place). */
   readonly out?: Float32Array;
+  /**
+   * The caller keeps `features` (a SharedArrayBuffer view) alive afterwards, e.g. in a cache: the workers
+   * then do not count it towards the garbage they collect after jobs (a forced collection costs the next
+   * training its optimized code, see forest-worker.ts). Default false.
+   */
+  readonly inputRetained?: boolean;
 }
 
 type Task = { readonly start: number; readonly end: number };
@@ -234,6 +246,7 @@ export class ForestPool {
           },
           reject,
           signal,
+          stopWorkersOnAbort: options.stopWorkersOnAbort,
           what: "training",
         });
       });
@@ -293,6 +306,7 @@ export class ForestPool {
             pixelCount: n,
             output: target.buffer as SharedArrayBuffer,
             outputOffset: target.byteOffset,
+            inputRetained: options.inputRetained === true && input.buffer === features.buffer,
           },
           forestId,
           forest,
@@ -304,6 +318,7 @@ export class ForestPool {
           },
           reject,
           signal,
+          stopWorkersOnAbort: options.stopWorkersOnAbort,
           what: "prediction",
         });
       });
@@ -391,11 +406,12 @@ export class ForestPool {
   private enqueue(
     spec: Omit<Job, "results" | "next" | "done" | "progress" | "settled" | "cleanup"> & {
       signal?: AbortSignal;
+      stopWorkersOnAbort?: boolean;
       what: string;
     },
   ): void {
-    const { signal, what, ...rest } = spec;
-    const onAbort = () => this.fail(job, abortReason(signal!, what), true);
+    const { signal, stopWorkersOnAbort, what, ...rest } = spec;
+    const onAbort = () => this.fail(job, abortReason(signal!, what), stopWorkersOnAbort ?? true);
     const job: Job = {
       ...rest,
       results: new Array(spec.tasks.length),

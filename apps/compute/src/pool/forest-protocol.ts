@@ -51,6 +51,8 @@ export type ToForestWorker =
       readonly pixelCount: number;
       readonly output: SharedArrayBuffer;
       readonly outputOffset: number;
+      /** The caller keeps the features buffer alive (e.g. cached): dropping the job frees only the output. */
+      readonly inputRetained?: boolean;
     }
   /** Predict pixels start … end − 1 of prediction job `job`. */
   | {

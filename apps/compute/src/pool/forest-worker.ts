@@ -7,6 +7,9 @@ import { parentPort } from "node:worker_threads";
 import type { PreparedSamples } from "@sylva/core";
 import { ForestPredictor, prepareSamples, trainTrees } from "@sylva/core";
 import type { FromForestWorker, ToForestWorker, WorkerTrainOptions } from "./forest-protocol.js";
+import { lowerThreadPriority } from "./thread-priority.js";
+
+lowerThreadPriority();
 
 const port = parentPort;
 if (!port) throw new Error("forest-worker.js must run as a worker thread");
@@ -52,6 +55,8 @@ interface PredictJob {
   readonly predictor: ForestPredictor;
   readonly features: Float32Array;
   readonly output: Float32Array;
+  /** The caller keeps `features` alive: only the output counts as garbage once the job is dropped. */
+  readonly inputRetained: boolean;
 }
 
 const jobs = new Map<number, TrainJob | PredictJob | Error>();
@@ -127,6 +132,7 @@ port.on("message", (msg: ToForestWorker) => {
         predictor,
         features: new Float32Array(msg.features, msg.featuresOffset, msg.pixelCount * predictor.featureCount),
         output: new Float32Array(msg.output, msg.outputOffset, msg.pixelCount * predictor.classCount),
+        inputRetained: msg.inputRetained === true,
       });
       return;
     }
@@ -153,7 +159,7 @@ port.on("message", (msg: ToForestWorker) => {
         released(
           j.kind === "train"
             ? j.samples.byteLength + j.labels.byteLength
-            : j.features.byteLength + j.output.byteLength,
+            : (j.inputRetained ? 0 : j.features.byteLength) + j.output.byteLength,
         );
       return;
     }

@@ -23,9 +23,11 @@ export function changeOnCopy<T>(
   origin: unknown,
 ): { result: T; update: Uint8Array | undefined } {
   const scratch = new Y.Doc({ gc: false });
-  scratch.clientID = clientId;
   try {
     Y.applyUpdate(scratch, Y.encodeStateAsUpdate(doc));
+    // Only now: loading items of `clientId` into a doc that already has that id would make Yjs pick a
+    // new random one ("another client seems to be using it").
+    scratch.clientID = clientId;
     const updates: Uint8Array[] = [];
     scratch.on("update", (u: Uint8Array) => updates.push(u));
     const result = scratch.transact(() => fn(scratch), origin);

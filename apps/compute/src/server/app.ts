@@ -1,0 +1,197 @@
+// The Sylva compute service in one process: HTTP (tRPC API at /trpc, raw tiles at /api/…, /healthz) and
+// the Yjs sync websocket (/sync/<projectId>) on one port, over the BlobStore and metadata database the
+// environment selects, with live training and tiles on shared worker pools.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ProjectId } from "@sylva/shared";
+import { type ApiContext, appRouter } from "@sylva/shared/api";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { deploymentSecret } from "../auth/secret.js";
+import { accessFromEnv } from "../datasets/access.js";
+import { getDataset } from "../datasets/catalog.js";
+import { createDatasetService } from "../datasets/service.js";
+import type { MetadataDb } from "../db/metadata.js";
+import { openMetadataDb } from "../db/open.js";
+import { FeatureCache } from "../live/feature-cache.js";
+import type { LiveProjectOptions } from "../live/live-project.js";
+import { FeaturePool } from "../pool/features-pool.js";
+import { ForestPool } from "../pool/forest-pool.js";
+import type { BlobStore } from "../storage/blob-store.js";
+import { type Env, storeFromEnv } from "../storage/config.js";
+import { createSyncServer, type SyncLogger, type SyncServer } from "../sync/index.js";
+import { runExportJob } from "./export-job.js";
+import { authenticate, requestToken } from "./http-auth.js";
+import { LiveRooms } from "./live-rooms.js";
+import { parseRawTilePath, rawTileHandler } from "./raw-tiles.js";
+import { createApiServices } from "./services.js";
+
+export interface SylvaServerOptions {
+  readonly env?: Env;
+  /** Port to listen on (0: any free port); default PORT or 8787. */
+  readonly port?: number;
+  /** Default HOST or 127.0.0.1 (the embedded default only listens locally). */
+  readonly host?: string;
+  /** Worker threads per pool (default: available parallelism). */
+  readonly workers?: number;
+  readonly live?: LiveProjectOptions;
+  readonly logger?: SyncLogger;
+  /** Use these instead of the environment's (tests share a store or database). */
+  readonly store?: BlobStore;
+  readonly db?: MetadataDb;
+}
+
+export interface SylvaServer {
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  readonly sync: SyncServer;
+  readonly live: LiveRooms;
+  readonly db: MetadataDb;
+  readonly store: BlobStore;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8787;
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export async function startSylvaServer(options: SylvaServerOptions = {}): Promise<SylvaServer> {
+  const env = options.env ?? process.env;
+  const logger = options.logger;
+  const log = (m: string) => (logger ?? console).warn(m);
+  const store = options.store ?? storeFromEnv(env);
+  const secret = await deploymentSecret(env);
+  const db = options.db ?? (await openMetadataDb(env));
+  const datasets = createDatasetService({ store, access: await accessFromEnv(env) });
+  const [featurePool, forestPool] = await Promise.all([
+    FeaturePool.start({ workers: options.workers }),
+    ForestPool.start({ workers: options.workers }),
+  ]);
+  const featureCache = new FeatureCache();
+  const userExists = async (name: string) => (await db.users.get(name)) !== undefined;
+
+  const sync = createSyncServer({
+    store,
+    logger,
+    authorize: async ({ token, projectId }) => {
+      const who = await authenticate(secret, token, userExists);
+      if (!who.ok) return { ok: false, status: 401, reason: who.reason };
+      const role = await db.members.roleOf(who.user, projectId);
+      if (!role)
+        return { ok: false, status: 403, reason: `user ${who.user} has no role in project ${projectId}` };
+      return { ok: true, user: who.user, role };
+    },
+  });
+  const live = new LiveRooms({
+    rooms: sync.rooms,
+    db,
+    store,
+    featurePool,
+    forestPool,
+    featureCache,
+    options: options.live,
+    log,
+  });
+  const services = createApiServices({
+    db,
+    datasets,
+    docs: {
+      read: async (projectId, fn) => {
+        const lease = await sync.rooms.acquire(projectId);
+        try {
+          return fn(lease.room.doc);
+        } finally {
+          lease.release();
+        }
+      },
+      change: (projectId, fn) => sync.rooms.change(projectId, fn),
+    },
+    trainingState: (projectId: ProjectId) => live.state(projectId),
+    runExport: (job) =>
+      void runExportJob({ job, db, store, rooms: sync.rooms, live, featurePool, forestPool, log }),
+  });
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext: async ({ req }): Promise<ApiContext> => {
+      const who = await authenticate(secret, requestToken(req), userExists);
+      return { user: who.ok ? { name: who.user } : null, services };
+    },
+  });
+  const rawTiles = rawTileHandler({
+    store,
+    datasetInProject: async (user, projectId, datasetId) => {
+      const role = await db.members.roleOf(user, projectId as ProjectId);
+      if (!role || !(await db.datasets.has(projectId as ProjectId, datasetId))) return undefined;
+      return getDataset(store, datasetId);
+    },
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz") return json(res, 200, { ok: true });
+    if (url.pathname.startsWith("/trpc/")) return trpc(req, res);
+    const tile = parseRawTilePath(url.pathname);
+    if (tile) {
+      if (req.method !== "GET" && req.method !== "HEAD")
+        return json(res, 405, { error: "tiles are read with GET" });
+      const who = await authenticate(secret, requestToken(req), userExists);
+      if (!who.ok) return json(res, 401, { error: who.reason });
+      return rawTiles(req, res, who.user, tile);
+    }
+    json(res, 404, { error: `no route ${url.pathname}` });
+  };
+  const http = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`http ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent) json(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  });
+  http.on("upgrade", (req, socket, head) => {
+    if (!sync.handleUpgrade(req, socket, head)) {
+      socket.write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      socket.destroy();
+    }
+  });
+
+  const port = options.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);
+  const host = options.host ?? env.HOST ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const actual = (http.address() as AddressInfo).port;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${actual}`,
+    port: actual,
+    http,
+    sync,
+    live,
+    db,
+    store,
+    close() {
+      closing ??= (async () => {
+        services.close();
+        live.close();
+        await sync.close();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections();
+        await Promise.all([featurePool.close(), forestPool.close()]);
+        if (!options.db) await db.close();
+      })();
+      return closing;
+    },
+  };
+}
