@@ -63,10 +63,7 @@ export async function runExportJob(d: ExportJobDeps): Promise<void> {
       reader,
       name: `${manifest.name} — ${source} (generation ${model.generation})`,
       sources: [manifest.name],
-      resumeKey: job.id
-        .replace(/[^0-9a-f]/g, "")
-        .padEnd(16, "0")
-        .slice(0, 64),
+      resumeKey: createHash("sha256").update(job.id).digest("hex"),
       createdBy: job.createdBy,
       onProgress: (p) => {
         const f = p.total > 0 ? p.done / p.total : 0;

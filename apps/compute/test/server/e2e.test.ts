@@ -153,11 +153,11 @@ describe("the compute service, end to end", () => {
 
   it("two painters converge, the service retrains, both viewports get tiles that improve", async () => {
     const a = connect(
-      url.replace("http", "ws") + "/sync",
+      `${url.replace("http", "ws")}/sync`,
       projectId,
       issueToken(Buffer.from(SECRET), "alice"),
     );
-    const b = connect(url.replace("http", "ws") + "/sync", projectId, issueToken(Buffer.from(SECRET), "bob"));
+    const b = connect(`${url.replace("http", "ws")}/sync`, projectId, issueToken(Buffer.from(SECRET), "bob"));
     clients.push(a, b);
     const viewOf = (slice: number): View => ({
       datasetId: datasetId as View["datasetId"],
