@@ -10,14 +10,19 @@
 //              (1 px) walks along membranes for class 1, 5 px walks inside cells for class 2
 //              (`scribbleStrokes`), appended one by one as a client's stroke arrives;
 //   measured   from the append (the stroke's arrival in the document) to (a) the first frame of the new
-//              generation and (b) all 16 tiles of the viewport in that generation: for the very first
-//              training (class-1 strokes already there, the first class-2 stroke arrives) and for
-//              retrainings (each further stroke after the previous generation was fully shown; median);
-//              plus the longest event-loop stall meanwhile (perf_hooks.monitorEventLoopDelay);
+//              generation and (b) all 16 tiles of the viewport in that generation, with the longest
+//              event-loop stall meanwhile (perf_hooks.monitorEventLoopDelay):
+//              - first training: three class-1 strokes are there ("waiting-for-labels"), the first class-2
+//                stroke arrives; once with cold worker pools (the process's first training), then for
+//                FIRST_RUNS new projects (warm pools, shared feature cache; median);
+//              - retraining: RETRAIN_STROKES further strokes, classes alternating, each after the previous
+//                generation was fully shown (samples growing; median and slowest);
+//              - final labels: FINAL_RUNS more retrainings on the final labels (an eraser stroke where
+//                nothing is labeled changes no label but retrains; median);
 //   reference  ../shared/reference/ilastik_ref.py classify on the same image with the same labels (the
 //              strokes rasterized into a label PNG), --threads 2: train_seconds + predict_seconds (its
 //              features excluded, as ours are cached), median of 3, for the labels of the first training
-//              and for the labels after the last stroke.
+//              and for the final labels.
 // Targets: first tile ≤ 0.3 s; full viewport ≤ 1 × the reference. Figures go to .bench/live.json.
 
 import { execFile } from "node:child_process";
@@ -207,9 +212,9 @@ export interface LiveBenchResult {
   readonly reference: { readonly first: ReferenceFigure | null; readonly last: ReferenceFigure | null };
 }
 
-const FIRST_RUNS = 3;
+const FIRST_RUNS = 5;
 const RETRAIN_STROKES = 10;
-const FINAL_RUNS = 3;
+const FINAL_RUNS = 5;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -473,8 +478,16 @@ export function liveTable(r: LiveBenchResult): string {
     `the viewer sees ${r.tiles} tiles of 256² (features cached); a lone stroke trains at once, bursts wait ${r.debounceMs} ms`,
   );
   lines.push(`first training (${r.firstTraining.samples} samples):`);
-  row("  stroke → first updated tile, median of 3", r.firstTraining.firstTile, first?.seconds ?? null);
-  row(`  stroke → all ${r.tiles} tiles, median of 3`, r.firstTraining.viewport, first?.seconds ?? null);
+  row(
+    `  stroke → first updated tile, median of ${r.firstTraining.runs.length}`,
+    r.firstTraining.firstTile,
+    first?.seconds ?? null,
+  );
+  row(
+    `  stroke → all ${r.tiles} tiles, median of ${r.firstTraining.runs.length}`,
+    r.firstTraining.viewport,
+    first?.seconds ?? null,
+  );
   row(
     "  stroke → first updated tile, cold worker pools",
     r.firstTrainingCold.firstTile,
@@ -499,8 +512,16 @@ export function liveTable(r: LiveBenchResult): string {
   row("  stroke → first updated tile, slowest", r.retrainingWorstFirstTile, null);
   row(`  stroke → all ${r.tiles} tiles, median`, r.retrainingMedian.viewport, null);
   lines.push(`retraining on the final labels (${r.finalLabels.samples} samples):`);
-  row("  stroke → first updated tile, median of 3", r.finalLabels.firstTile, last?.seconds ?? null);
-  row(`  stroke → all ${r.tiles} tiles, median of 3`, r.finalLabels.viewport, last?.seconds ?? null);
+  row(
+    `  stroke → first updated tile, median of ${r.finalLabels.runs.length}`,
+    r.finalLabels.firstTile,
+    last?.seconds ?? null,
+  );
+  row(
+    `  stroke → all ${r.tiles} tiles, median of ${r.finalLabels.runs.length}`,
+    r.finalLabels.viewport,
+    last?.seconds ?? null,
+  );
   if (last)
     row(
       "  reference train + predict (vigra, 2 threads), median of 3",

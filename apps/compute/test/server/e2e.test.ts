@@ -4,17 +4,20 @@
 // viewports — with the prediction improving as strokes are added. Plus the refusals: no token, a foreign
 // project, a viewer's writes, over the API, the sync socket and raw tiles.
 
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { decodeTileFrame, type Stroke, strokesArray, type TileFrame, type View } from "@sylva/shared";
 import type { AppRouter } from "@sylva/shared/api";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type * as Y from "yjs";
 import { issueToken } from "../../src/auth/token.js";
 import { scribbleStrokes } from "../../src/bench/live.js";
+import { openDataset } from "../../src/datasets/open.js";
 import { type SylvaServer, startSylvaServer } from "../../src/server/app.js";
 import { silentLogger } from "../../src/sync/index.js";
 import { DATA } from "../helpers/data.js";
@@ -78,7 +81,33 @@ function accuracy(tiles: Map<string, TileFrame>, gt: Uint8Array): number {
   return right / total;
 }
 
-describe("the compute service, end to end", () => {
+const PG_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+const PG_SCHEMA = `sylva_e2e_${randomBytes(6).toString("hex")}`;
+/** The metadata database of each run: the embedded default, and PostgreSQL (unless SYLVA_SKIP_POSTGRES=1). */
+const DATABASES: [string, Record<string, string>][] = [
+  ["SQLite", {}],
+  ...(process.env.SYLVA_SKIP_POSTGRES === "1"
+    ? []
+    : [
+        ["PostgreSQL", { DATABASE_URL: PG_URL, SYLVA_DB_SCHEMA: PG_SCHEMA }] as [
+          string,
+          Record<string, string>,
+        ],
+      ]),
+];
+
+afterAll(async () => {
+  if (process.env.SYLVA_SKIP_POSTGRES === "1") return;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${PG_SCHEMA}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+describe.each(DATABASES)("the compute service on %s, end to end", (_name, dbEnv) => {
   let dir: string;
   let server: SylvaServer;
   let url: string;
@@ -101,10 +130,16 @@ describe("the compute service, end to end", () => {
       port: 0,
       workers: 2,
       logger: silentLogger,
-      env: { SYLVA_DATA_DIR: path.join(dir, "data"), SYLVA_SECRET: SECRET, SYLVA_IMPORT_ROOTS: ISBI },
+      env: {
+        SYLVA_DATA_DIR: path.join(dir, "data"),
+        SYLVA_SECRET: SECRET,
+        SYLVA_IMPORT_ROOTS: ISBI,
+        ...dbEnv,
+      },
     });
     url = server.url;
     for (const name of ["alice", "bob", "carol", "vic"]) await server.db.users.add(name);
+    expect(server.db.dialect).toBe(dbEnv.DATABASE_URL ? "postgres" : "sqlite");
   });
 
   afterAll(async () => {
@@ -228,6 +263,28 @@ describe("the compute service, end to end", () => {
         .map((s) => (s as Stroke).author),
     );
     expect([...authors].sort()).toEqual(["alice", "bob"]);
+  });
+
+  it("exports the segmentation of the whole stack as a new dataset of the project", async () => {
+    const alice = api("alice");
+    const job = await alice.exports.create.mutate({ projectId, datasetId, source: "segmentation" });
+    expect(job.status).toBe("queued");
+    const done = await until("the export", async () => {
+      const j = await alice.exports.get.query({ projectId, jobId: job.id });
+      if (j.status === "failed") throw new Error(j.error);
+      return j.status === "done" ? j : undefined;
+    });
+    const result = (await alice.datasets.list.query({ projectId })).find((d) => d.prefix === done.resultKey);
+    expect(result).toMatchObject({ axes: "zyx", shape: [30, 512, 512], dtype: "uint8" });
+    const reader = await openDataset(server.store, result?.id ?? "").then((d) => d.level(0));
+    for (const z of [0, 29]) {
+      const seg = (await reader.read({ start: [z, 0, 0], stop: [z + 1, 512, 512] })).data;
+      const gt = isbi("gt", z);
+      let right = 0;
+      for (let i = 0; i < gt.length; i++) if ((seg[i] === 1 ? 0 : 255) === gt[i]) right++;
+      expect(new Set(seg)).toEqual(new Set([1, 2]));
+      expect(right / gt.length).toBeGreaterThan(0.75);
+    }
   });
 
   it("refuses callers without a token, outside the project, or without the permission", async () => {
