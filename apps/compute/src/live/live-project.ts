@@ -78,6 +78,12 @@ export interface LiveProjectConfig {
   readonly nextGeneration: () => Promise<number>;
   /** Receives every tile frame for a subscriber. */
   readonly sink: (subscriberId: string, frame: TileFrame) => void;
+  /**
+   * Whether the project may use dataset `id` (default: every dataset in the store). The service answers
+   * from the project's dataset list, so strokes or views naming another project's dataset train and show
+   * nothing.
+   */
+  readonly datasetAllowed?: (id: string) => Promise<boolean>;
   readonly options?: LiveProjectOptions;
 }
 
@@ -267,22 +273,28 @@ export class LiveProject {
     // A dataset that could not be opened is tried again now and then (it may have been imported since).
     if (known && !(known.status === "failed" && performance.now() - known.at > DATASET_RETRY_MS)) return;
     this.datasets.set(id, { status: "loading" });
-    openDataset(this.config.store, id).then(
-      (dataset) => {
-        if (this.closed) return;
-        const geometry = geometryOf(dataset.manifest);
-        const labels = new DocLabels(this.config.doc, id, geometry, () => this.trainer.invalidate());
-        this.datasets.set(id, { status: "ready", source: { geometry, dataset }, labels });
-        this.scheduler.refresh();
-        if (labels.index.blockCount > 0) this.trainer.invalidate();
-      },
-      (e: unknown) => {
-        if (this.closed) return;
-        const error = e instanceof Error ? e.message : String(e);
-        this.datasets.set(id, { status: "failed", error, at: performance.now() });
-        this.log(`live ${this.projectId}: dataset ${id}: ${error}`);
-      },
-    );
+    const allowed = this.config.datasetAllowed ?? (async () => true);
+    allowed(id)
+      .then((ok) => {
+        if (!ok) throw new Error(`dataset ${id} is not part of project ${this.projectId}`);
+        return openDataset(this.config.store, id);
+      })
+      .then(
+        (dataset) => {
+          if (this.closed) return;
+          const geometry = geometryOf(dataset.manifest);
+          const labels = new DocLabels(this.config.doc, id, geometry, () => this.trainer.invalidate());
+          this.datasets.set(id, { status: "ready", source: { geometry, dataset }, labels });
+          this.scheduler.refresh();
+          if (labels.index.blockCount > 0) this.trainer.invalidate();
+        },
+        (e: unknown) => {
+          if (this.closed) return;
+          const error = e instanceof Error ? e.message : String(e);
+          this.datasets.set(id, { status: "failed", error, at: performance.now() });
+          this.log(`live ${this.projectId}: dataset ${id}: ${error}`);
+        },
+      );
   }
 
   private classesChanged(): void {

@@ -95,6 +95,7 @@ export class LiveRooms {
         forestPool: this.deps.forestPool,
         featureCache: this.deps.featureCache,
         nextGeneration: () => db.projects.bumpGeneration(projectId),
+        datasetAllowed: (id) => db.datasets.has(projectId, id),
         sink: (subscriber, frame) => room.send(Number(subscriber), tileMessage(frame)),
         options: {
           initialGeneration: await db.projects.getGeneration(projectId),
