@@ -6,6 +6,8 @@ export * from "./doc.js";
 export * from "./schema/classes.js";
 export * from "./schema/dataset.js";
 export * from "./schema/features.js";
+export * from "./schema/ids.js";
+export * from "./schema/jobs.js";
 export * from "./schema/project.js";
 export * from "./schema/roles.js";
 export * from "./schema/stroke.js";

@@ -278,6 +278,28 @@ function gitCommit(root: string): string | null {
   }
 }
 
+/** The machine line of every section's title. */
+function machine(): string {
+  return `${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`;
+}
+
+/** Writes a section's figures, with what they were measured on, to apps/compute/.bench/<name>.json. */
+function writeReport(name: string, figures: Record<string, unknown>): void {
+  const root = repoRoot();
+  const file = path.join(root, `apps/compute/.bench/${name}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    ...figures,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+}
+
 async function featuresSection(): Promise<void> {
   const root = repoRoot();
   const shared = sharedDir();
@@ -386,37 +408,22 @@ async function featuresSection(): Promise<void> {
 
 /** The forest section: its table, and the figures in apps/compute/.bench/forest.json. */
 async function forestSection(): Promise<void> {
-  const root = repoRoot();
   const problem = referenceProblem();
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
   const result = await benchForest(problem ? null : PYTHON);
-  console.log(
-    `\nSylva random forest vs ilastik's reference — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
-  );
+  console.log(`\nSylva random forest vs ilastik's reference — ${machine()}`);
   console.log(forestTable(result));
   if (problem)
     console.log(`The reference is unavailable: ${problem}.\nInstall it with: ${INSTALL} python3-sklearn`);
-  const file = path.join(root, "apps/compute/.bench/forest.json");
-  mkdirSync(path.dirname(file), { recursive: true });
-  const report = {
-    date: new Date().toISOString(),
-    commit: gitCommit(root),
-    node: process.version,
-    cpus: availableParallelism(),
-    cpu,
+  writeReport("forest", {
     targets: FOREST_TARGETS,
     reference: problem ? { available: false, reason: problem } : { available: true },
     ...result,
-  };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+  });
 }
 
 /** The datasets section: its table beside the previous run's, and apps/compute/.bench/datasets.json. */
 async function datasetsSection(): Promise<void> {
-  const root = repoRoot();
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  const file = path.join(root, "apps/compute/.bench/datasets.json");
+  const file = path.join(repoRoot(), "apps/compute/.bench/datasets.json");
   let previous: Parameters<typeof datasetsTable>[1];
   try {
     previous = JSON.parse(readFileSync(file, "utf8"));
@@ -424,48 +431,23 @@ async function datasetsSection(): Promise<void> {
     previous = undefined;
   }
   const result = await benchDatasets();
-  console.log(
-    `\nSylva dataset import and tile reads — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
-  );
+  console.log(`\nSylva dataset import and tile reads — ${machine()}`);
   console.log(datasetsTable(result, previous));
-  mkdirSync(path.dirname(file), { recursive: true });
-  const report = {
-    date: new Date().toISOString(),
-    commit: gitCommit(root),
-    node: process.version,
-    cpus: availableParallelism(),
-    cpu,
-    ...result,
-  };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+  writeReport("datasets", { ...result });
 }
 
 /** The live section: stroke-to-tile latency against the reference, and apps/compute/.bench/live.json. */
 async function liveSection(): Promise<void> {
-  const root = repoRoot();
   const problem = referenceProblem();
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
   const result = await benchLive(problem ? null : PYTHON);
-  console.log(
-    `\nSylva live update (stroke → probability tiles) vs ilastik's reference — ${availableParallelism()} CPUs (${cpu}), Node ${process.version}`,
-  );
+  console.log(`\nSylva live update (stroke → probability tiles) vs ilastik's reference — ${machine()}`);
   console.log(liveTable(result));
   if (problem) console.log(`The reference is unavailable: ${problem}.\nInstall it with: ${INSTALL}`);
-  const file = path.join(root, "apps/compute/.bench/live.json");
-  mkdirSync(path.dirname(file), { recursive: true });
-  const report = {
-    date: new Date().toISOString(),
-    commit: gitCommit(root),
-    node: process.version,
-    cpus: availableParallelism(),
-    cpu,
+  writeReport("live", {
     targets: LIVE_TARGETS,
     referenceAvailable: problem ? { available: false, reason: problem } : { available: true },
     ...result,
-  };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nFigures written to ${path.relative(process.cwd(), file) || file}`);
+  });
 }
 
 // Sections: from SYLVA_BENCH_SECTIONS, or the command line (`node dist/bench/main.js live`).

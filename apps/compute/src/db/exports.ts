@@ -5,6 +5,9 @@
 import {
   type DatasetId,
   datasetIdSchema,
+  type ExportJobId,
+  exportJobIdSchema,
+  newExportJobId,
   type ProjectId,
   projectIdSchema,
   userNameSchema,
@@ -15,25 +18,6 @@ import type { SqlDriver } from "./driver.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { byKey } from "./sort.js";
 import { parseInput, parseOrUndefined } from "./validate.js";
-
-const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
-const ID_LENGTH = 12;
-
-/** "ex_" + 12 characters of the alphabet of project and dataset ids. */
-export const exportJobIdSchema = z
-  .string()
-  .regex(
-    new RegExp(`^ex_[${ID_ALPHABET}]{${ID_LENGTH}}$`),
-    "not an export job id (ex_ followed by 12 letters/digits)",
-  )
-  .brand<"ExportJobId">();
-export type ExportJobId = z.infer<typeof exportJobIdSchema>;
-
-export function newExportJobId(): ExportJobId {
-  const bytes = new Uint8Array(ID_LENGTH);
-  crypto.getRandomValues(bytes);
-  return exportJobIdSchema.parse(`ex_${[...bytes].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("")}`);
-}
 
 export const EXPORT_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;
 export const exportStatusSchema = z.enum(EXPORT_STATUSES);

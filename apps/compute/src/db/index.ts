@@ -3,8 +3,8 @@
 
 export type { Dialect, SqlDriver, SqlExecutor, SqlValue } from "./driver.js";
 export { ConflictError, DbConfigError, InvalidInputError, MetadataError, NotFoundError } from "./errors.js";
-export type { ExportJobId, ExportJobRecord, ExportJobUpdate, ExportParams, ExportStatus } from "./exports.js";
-export { EXPORT_STATUSES, ExportJobs, exportJobIdSchema, exportStatusSchema } from "./exports.js";
+export type { ExportJobRecord, ExportJobUpdate, ExportParams, ExportStatus } from "./exports.js";
+export { EXPORT_STATUSES, ExportJobs, exportStatusSchema } from "./exports.js";
 export type { MemberRecord } from "./members.js";
 export { Members } from "./members.js";
 export type { MetadataDb } from "./metadata.js";

@@ -2,14 +2,8 @@
 // tracks its progress for the API's polling, and keeps finished jobs for a while so clients can see
 // how they ended. Job ids are "<kind>_" + 12 random characters.
 
-import { randomBytes } from "node:crypto";
+import { randomId } from "@sylva/shared";
 import type { JobStatus } from "@sylva/shared/api";
-
-const ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
-
-export function newJobId(kind: "im" | "ex"): string {
-  return `${kind}_${[...randomBytes(12)].map((b) => ALPHABET[b % ALPHABET.length]).join("")}`;
-}
 
 export interface JobRecord<R> {
   readonly id: string;
@@ -39,7 +33,7 @@ export class JobRegistry<R> {
 
   start(owner: string, run: (ctx: JobContext) => Promise<R>): JobRecord<R> {
     const job: JobRecord<R> = {
-      id: newJobId(this.kind),
+      id: randomId(this.kind),
       owner,
       status: "queued",
       progress: 0,

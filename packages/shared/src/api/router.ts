@@ -8,6 +8,7 @@ import { z } from "zod";
 import { labelClassSchema } from "../schema/classes.js";
 import { datasetIdSchema, importOptionsSchema, stackAlongSchema } from "../schema/dataset.js";
 import { featureSelectionSchema } from "../schema/features.js";
+import { exportJobIdSchema } from "../schema/jobs.js";
 import { projectIdSchema, projectNameSchema } from "../schema/project.js";
 import { can, type Permission, roleSchema, userNameSchema } from "../schema/roles.js";
 import { ApiError } from "./errors.js";
@@ -52,7 +53,6 @@ function inProject(permission: Permission) {
 
 const sourcesSchema = z.array(z.string().min(1).max(4096)).min(1).max(10_000);
 const classIdSchema = z.number().int().min(1).max(99);
-const jobIdSchema = z.string().regex(/^[a-z]{2}_[a-z0-9]{12}$/, "not a job id");
 
 export const appRouter = t.router({
   projects: t.router({
@@ -136,7 +136,7 @@ export const appRouter = t.router({
       ),
     list: inProject("project.read").query(({ ctx, input }) => ctx.services.exports.list(input.projectId)),
     get: inProject("project.read")
-      .input(z.object({ jobId: jobIdSchema }))
+      .input(z.object({ jobId: exportJobIdSchema }))
       .query(({ ctx, input }) => ctx.services.exports.get(input.projectId, input.jobId)),
   }),
 });

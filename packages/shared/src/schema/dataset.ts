@@ -4,30 +4,19 @@
 
 import { DTYPES, NGFF_AXIS_ORDER, NGFF_VERSION } from "@sylva/core";
 import { z } from "zod";
-
-const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
-const ID_LENGTH = 12;
+import { prefixedIdSchema, randomId } from "./ids.js";
 
 /** "ds_" + 12 characters of an unambiguous lower-case alphabet (no 0/o, 1/l). */
-export const datasetIdSchema = z
-  .string()
-  .regex(
-    new RegExp(`^ds_[${ID_ALPHABET}]{${ID_LENGTH}}$`),
-    "not a dataset id (ds_ followed by 12 letters/digits)",
-  )
-  .brand<"DatasetId">();
+export const datasetIdSchema = prefixedIdSchema<"DatasetId">("ds", "a dataset id");
 export type DatasetId = z.infer<typeof datasetIdSchema>;
 
 export function isDatasetId(s: string): s is DatasetId {
   return datasetIdSchema.safeParse(s).success;
 }
 
-/** A fresh random dataset id (60 bits of randomness from the platform's CSPRNG). */
+/** A fresh random dataset id. */
 export function newDatasetId(): DatasetId {
-  const bytes = new Uint8Array(ID_LENGTH);
-  crypto.getRandomValues(bytes);
-  const id = `ds_${[...bytes].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("")}`;
-  return datasetIdSchema.parse(id);
+  return datasetIdSchema.parse(randomId("ds"));
 }
 
 /** A display name: 1–200 characters, no slashes or control characters (names are never paths). */

@@ -2,29 +2,19 @@
 // room), its members' roles, its datasets and its classifier generations.
 
 import { z } from "zod";
-
-const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
-const ID_LENGTH = 12;
+import { prefixedIdSchema, randomId } from "./ids.js";
 
 /** "pr_" + 12 characters of an unambiguous lower-case alphabet (no 0/o, 1/l). */
-export const projectIdSchema = z
-  .string()
-  .regex(
-    new RegExp(`^pr_[${ID_ALPHABET}]{${ID_LENGTH}}$`),
-    "not a project id (pr_ followed by 12 letters/digits)",
-  )
-  .brand<"ProjectId">();
+export const projectIdSchema = prefixedIdSchema<"ProjectId">("pr", "a project id");
 export type ProjectId = z.infer<typeof projectIdSchema>;
 
 export function isProjectId(s: string): s is ProjectId {
   return projectIdSchema.safeParse(s).success;
 }
 
-/** A fresh random project id (60 bits of randomness from the platform's CSPRNG). */
+/** A fresh random project id. */
 export function newProjectId(): ProjectId {
-  const bytes = new Uint8Array(ID_LENGTH);
-  crypto.getRandomValues(bytes);
-  return projectIdSchema.parse(`pr_${[...bytes].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("")}`);
+  return projectIdSchema.parse(randomId("pr"));
 }
 
 /** A project's display name: 1–200 characters, no control characters. */
