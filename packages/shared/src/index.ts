@@ -5,6 +5,7 @@ export { DEFAULT_SCALES, FEATURE_IDS, FEATURES } from "@sylva/core";
 export * from "./doc.js";
 export * from "./schema/classes.js";
 export * from "./schema/dataset.js";
+export * from "./schema/export.js";
 export * from "./schema/features.js";
 export * from "./schema/ids.js";
 export * from "./schema/jobs.js";

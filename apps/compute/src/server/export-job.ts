@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import type { ProjectId } from "@sylva/shared";
-import type { ExportSource } from "@sylva/shared/api";
+import { exportParamsSchema } from "@sylva/shared";
 import { getDataset } from "../datasets/catalog.js";
 import { importVolume } from "../datasets/import.js";
 import { openManifest } from "../datasets/open.js";
@@ -16,7 +16,7 @@ import type { ForestPool } from "../pool/forest-pool.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import type { Rooms } from "../sync/index.js";
 import type { LiveRooms } from "./live-rooms.js";
-import { predictionReader } from "./prediction-reader.js";
+import { type PredictionOutput, predictionReader } from "./prediction-reader.js";
 
 export interface ExportJobDeps {
   readonly job: ExportJobRecord;
@@ -42,10 +42,15 @@ async function liveProject(live: LiveRooms, projectId: ProjectId, ms = 30_000) {
 
 export async function runExportJob(d: ExportJobDeps): Promise<void> {
   const { job, db } = d;
-  const source = job.params.source as ExportSource;
+  const params = exportParamsSchema.parse(job.params);
+  const source = params.source;
   const lease = await d.rooms.acquire(job.projectId);
   try {
     await db.exports.update(job.id, { status: "running", progress: 0 });
+    if (params.format !== "ome-zarr" || source === "features" || source === "labels")
+      throw new Error(
+        `exporting ${source} as ${params.format} is not supported yet (only OME-Zarr predictions)`,
+      );
     const project = await liveProject(d.live, job.projectId);
     await project.whenIdle();
     const model = project.model();
@@ -54,7 +59,7 @@ export async function runExportJob(d: ExportJobDeps): Promise<void> {
     const reader = predictionReader({
       source: { geometry: geometryOf(manifest), dataset: openManifest(d.store, manifest) },
       model,
-      output: source,
+      output: source as PredictionOutput,
       featurePool: d.featurePool,
       forestPool: d.forestPool,
     });

@@ -9,13 +9,15 @@
 
 import type { Box, FeatureEntry, Forest, Region, TypedArray, Volume, VolumeReader } from "@sylva/core";
 import { checkRegion, segmentation, uncertainty } from "@sylva/core";
-import type { ExportSource } from "@sylva/shared/api";
 import { computeFeatureTile, type FeatureTileSource } from "../live/feature-tiles.js";
 import type { FeaturePool } from "../pool/features-pool.js";
 import type { ForestPool } from "../pool/forest-pool.js";
 
 /** Feature blocks of at most this many voxels (× channels × 4 bytes: 64 MiB at 61 channels). */
 const BLOCK: readonly [number, number, number] = [16, 128, 128];
+
+/** What the reader yields per voxel. */
+export type PredictionOutput = "probabilities" | "uncertainty" | "simple-segmentation";
 
 export interface PredictionModel {
   readonly forest: Forest;
@@ -26,7 +28,7 @@ export interface PredictionModel {
 export interface PredictionReaderOptions {
   readonly source: FeatureTileSource;
   readonly model: PredictionModel;
-  readonly output: ExportSource;
+  readonly output: PredictionOutput;
   readonly featurePool: FeaturePool;
   readonly forestPool: ForestPool;
   readonly signal?: AbortSignal;
@@ -44,7 +46,7 @@ export function predictionReader(o: PredictionReaderOptions): VolumeReader {
     source: `prediction (${o.output}) of dataset ${g.id}`,
     shape,
     axes: axes,
-    dtype: o.output === "segmentation" ? "uint8" : "float32",
+    dtype: o.output === "simple-segmentation" ? "uint8" : "float32",
     axesGuessed: false,
     async read(region: Region): Promise<Volume> {
       checkRegion(reader, region);
@@ -66,7 +68,7 @@ export function predictionReader(o: PredictionReaderOptions): VolumeReader {
       };
       const outShape = region.stop.map((s, i) => s - region.start[i]);
       const n = outShape.reduce((a, b) => a * b, 1);
-      const data: TypedArray = o.output === "segmentation" ? new Uint8Array(n) : new Float32Array(n);
+      const data: TypedArray = o.output === "simple-segmentation" ? new Uint8Array(n) : new Float32Array(n);
       // Strides of the output (C order over axes) by axis letter.
       const stride: Record<string, number> = { t: 0, c: 0, z: 0, y: 0, x: 0 };
       let s = 1;
@@ -115,7 +117,8 @@ export function predictionReader(o: PredictionReaderOptions): VolumeReader {
                 if (per === 1) {
                   // segmentation() gives 1…K (forest column + 1): map to the project's class ids.
                   const v = values[k];
-                  data[base] = o.output === "segmentation" ? (v === 0 ? 0 : o.model.classIds[v - 1]) : v;
+                  data[base] =
+                    o.output === "simple-segmentation" ? (v === 0 ? 0 : o.model.classIds[v - 1]) : v;
                 } else for (let c = c0; c < c1; c++) data[base + (c - c0) * stride.c] = values[k * K + c];
               }
             }

@@ -267,7 +267,10 @@ describe.each(DATABASES)("the compute service on %s, end to end", (_name, dbEnv)
 
   it("exports the segmentation of the whole stack as a new dataset of the project", async () => {
     const alice = api("alice");
-    const job = await alice.exports.create.mutate({ projectId, datasetId, source: "segmentation" });
+    const job = await alice.exports.create.mutate({
+      projectId,
+      params: { datasetId, source: "simple-segmentation" },
+    });
     expect(job.status).toBe("queued");
     const done = await until("the export", async () => {
       const j = await alice.exports.get.query({ projectId, jobId: job.id });

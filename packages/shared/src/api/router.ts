@@ -7,12 +7,13 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { labelClassSchema } from "../schema/classes.js";
 import { datasetIdSchema, importOptionsSchema, stackAlongSchema } from "../schema/dataset.js";
+import { exportParamsSchema } from "../schema/export.js";
 import { featureSelectionSchema } from "../schema/features.js";
 import { exportJobIdSchema } from "../schema/jobs.js";
 import { projectIdSchema, projectNameSchema } from "../schema/project.js";
 import { can, type Permission, roleSchema, userNameSchema } from "../schema/roles.js";
 import { ApiError } from "./errors.js";
-import { type ApiContext, EXPORT_SOURCES } from "./types.js";
+import type { ApiContext } from "./types.js";
 
 const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape }) {
@@ -55,6 +56,8 @@ const sourcesSchema = z.array(z.string().min(1).max(4096)).min(1).max(10_000);
 const classIdSchema = z.number().int().min(1).max(99);
 
 export const appRouter = t.router({
+  /** The signed-in caller. */
+  me: authed.query(({ ctx }) => ctx.user),
   projects: t.router({
     list: authed.query(({ ctx }) => ctx.services.projects.list(ctx.user.name)),
     create: authed
@@ -127,12 +130,9 @@ export const appRouter = t.router({
   }),
   exports: t.router({
     create: inProject("export.run")
-      .input(z.object({ datasetId: datasetIdSchema, source: z.enum(EXPORT_SOURCES) }))
+      .input(z.object({ params: exportParamsSchema }))
       .mutation(({ ctx, input }) =>
-        ctx.services.exports.create(input.projectId, ctx.user.name, {
-          datasetId: input.datasetId,
-          source: input.source,
-        }),
+        ctx.services.exports.create(input.projectId, ctx.user.name, input.params),
       ),
     list: inProject("project.read").query(({ ctx, input }) => ctx.services.exports.list(input.projectId)),
     get: inProject("project.read")

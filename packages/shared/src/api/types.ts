@@ -4,9 +4,12 @@
 import type { LabelClassEntry } from "../doc.js";
 import type { LabelClass } from "../schema/classes.js";
 import type { DatasetId, DatasetManifest, ImportOptions } from "../schema/dataset.js";
+import type { ExportParams } from "../schema/export.js";
 import type { FeatureSelectionInput } from "../schema/features.js";
 import type { ProjectId } from "../schema/project.js";
 import type { Role } from "../schema/roles.js";
+
+export type { ExportParams };
 
 export interface ApiUser {
   readonly name: string;
@@ -58,14 +61,6 @@ export interface TrainingState {
   samplesPerClass: Record<string, number>;
 }
 
-export const EXPORT_SOURCES = ["probabilities", "segmentation", "uncertainty"] as const;
-export type ExportSource = (typeof EXPORT_SOURCES)[number];
-
-export interface ExportParams {
-  datasetId: DatasetId;
-  source: ExportSource;
-}
-
 export interface ExportJob {
   id: string;
   projectId: ProjectId;
@@ -74,8 +69,10 @@ export interface ExportJob {
   status: JobStatus;
   progress: number;
   params: ExportParams;
-  /** Store key prefix of the result (an OME-Zarr) once done. */
+  /** Store key (prefix) of the result once done: the OME-Zarr dataset, or the folder of exported files. */
   resultKey?: string;
+  /** For file formats: where to download the result (a zip of the files) once done. */
+  downloadUrl?: string;
   error?: string;
   createdAt: string;
   updatedAt: string;
