@@ -1,9 +1,13 @@
-// The Sylva compute service in one process: HTTP (tRPC API at /trpc, raw tiles at /api/…, /healthz) and
-// the Yjs sync websocket (/sync/<projectId>) on one port, over the BlobStore and metadata database the
-// environment selects, with live training and tiles on shared worker pools.
+// The Sylva compute service in one process: HTTP (tRPC API at /trpc, raw tiles and export downloads at
+// /api/…, /healthz) and the Yjs sync websocket (/sync/<projectId>) on one port, over the BlobStore and
+// metadata database the environment selects, with live training and tiles on shared worker pools.
+// Requests for anything else go to `fallback` (the web app, when apps/web/server.mjs runs the whole
+// platform in this process), or get a 404. With `demo`, the first-run setup (demo/ensure-demo.ts) runs
+// before the port opens.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { ProjectId } from "@sylva/shared";
 import { type ApiContext, appRouter } from "@sylva/shared/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -13,6 +17,8 @@ import { getDataset } from "../datasets/catalog.js";
 import { createDatasetService } from "../datasets/service.js";
 import type { MetadataDb } from "../db/metadata.js";
 import { openMetadataDb } from "../db/open.js";
+import type { DemoDatasetOptions } from "../demo/demo-dataset.js";
+import { type DemoSetup, ensureDemo } from "../demo/ensure-demo.js";
 import { FeatureCache } from "../live/feature-cache.js";
 import type { LiveProjectOptions } from "../live/live-project.js";
 import { FeaturePool } from "../pool/features-pool.js";
@@ -20,6 +26,7 @@ import { ForestPool } from "../pool/forest-pool.js";
 import type { BlobStore } from "../storage/blob-store.js";
 import { type Env, storeFromEnv } from "../storage/config.js";
 import { createSyncServer, type SyncLogger, type SyncServer } from "../sync/index.js";
+import { exportDownloadHandler, parseExportDownloadPath } from "./export-download.js";
 import { runExportJob } from "./export-job.js";
 import { authenticate, requestToken } from "./http-auth.js";
 import { LiveRooms } from "./live-rooms.js";
@@ -39,6 +46,14 @@ export interface SylvaServerOptions {
   /** Use these instead of the environment's (tests share a store or database). */
   readonly store?: BlobStore;
   readonly db?: MetadataDb;
+  /** Handles every HTTP request that is not a route of the service (the web app). */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /** Handles websocket upgrades that are not /sync/… (e.g. the web app's dev-mode reloads). */
+  readonly fallbackUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** First run: an "admin" user when there are none, a sign-in token for admin, the "Demo" project. */
+  readonly demo?: boolean | { readonly dataset?: DemoDatasetOptions };
+  /** The largest array one exported file may be made from (default 1 GiB). */
+  readonly maxExportFileBytes?: number;
 }
 
 export interface SylvaServer {
@@ -49,6 +64,8 @@ export interface SylvaServer {
   readonly live: LiveRooms;
   readonly db: MetadataDb;
   readonly store: BlobStore;
+  /** What the first-run setup did (with `demo`): the demo user's fresh token, the demo project. */
+  readonly demo?: DemoSetup;
   close(): Promise<void>;
 }
 
@@ -96,6 +113,9 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
     options: options.live,
     log,
   });
+  // Export jobs run in this process; shutting down aborts them and waits for them to settle.
+  const exportsAbort = new AbortController();
+  const runningExports = new Set<Promise<void>>();
   const services = createApiServices({
     db,
     datasets,
@@ -111,8 +131,21 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
       change: (projectId, fn) => sync.rooms.change(projectId, fn),
     },
     trainingState: (projectId: ProjectId) => live.state(projectId),
-    runExport: (job) =>
-      void runExportJob({ job, db, store, rooms: sync.rooms, live, featurePool, forestPool, log }),
+    runExport: (job) => {
+      const run = runExportJob({
+        job,
+        db,
+        store,
+        rooms: sync.rooms,
+        live,
+        featurePool,
+        forestPool,
+        log,
+        signal: exportsAbort.signal,
+        maxFileBytes: options.maxExportFileBytes,
+      }).finally(() => runningExports.delete(run));
+      runningExports.add(run);
+    },
   });
 
   const trpc = createHTTPHandler({
@@ -132,18 +165,23 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
     },
   });
 
+  const download = exportDownloadHandler({ store, db });
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return json(res, 200, { ok: true });
     if (url.pathname.startsWith("/trpc/")) return trpc(req, res);
     const tile = parseRawTilePath(url.pathname);
-    if (tile) {
+    const files = tile ? undefined : parseExportDownloadPath(url.pathname);
+    if (tile || files) {
       if (req.method !== "GET" && req.method !== "HEAD")
-        return json(res, 405, { error: "tiles are read with GET" });
+        return json(res, 405, { error: `${tile ? "tiles" : "exports"} are read with GET` });
       const who = await authenticate(secret, requestToken(req), userExists);
       if (!who.ok) return json(res, 401, { error: who.reason });
-      return rawTiles(req, res, who.user, tile);
+      if (tile) return rawTiles(req, res, who.user, tile);
+      if (files) return download(req, res, who.user, files);
     }
+    if (options.fallback) return options.fallback(req, res);
     json(res, 404, { error: `no route ${url.pathname}` });
   };
   const http = createServer((req, res) => {
@@ -154,25 +192,54 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
     });
   });
   http.on("upgrade", (req, socket, head) => {
-    if (!sync.handleUpgrade(req, socket, head)) {
-      socket.write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-      socket.destroy();
-    }
+    if (sync.handleUpgrade(req, socket, head)) return;
+    if (options.fallbackUpgrade) return options.fallbackUpgrade(req, socket, head);
+    socket.write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    socket.destroy();
   });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      exportsAbort.abort(new Error("the service is shutting down"));
+      await Promise.allSettled([...runningExports]);
+      services.close();
+      live.close();
+      await sync.close();
+      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await Promise.all([featurePool.close(), forestPool.close()]);
+      if (!options.db) await db.close();
+    })();
+    return closing;
+  };
 
   const port = options.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);
   const host = options.host ?? env.HOST ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(port, host, () => {
-      http.off("error", reject);
-      resolve();
+  let demo: DemoSetup | undefined;
+  try {
+    if (options.demo)
+      demo = await ensureDemo({
+        db,
+        store,
+        secret,
+        changeDoc: (projectId, fn) => sync.rooms.change(projectId, fn),
+        dataset: typeof options.demo === "object" ? options.demo.dataset : undefined,
+      });
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(port, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
   const actual = (http.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
 
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${actual}`,
     port: actual,
@@ -181,17 +248,7 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
     live,
     db,
     store,
-    close() {
-      closing ??= (async () => {
-        services.close();
-        live.close();
-        await sync.close();
-        await new Promise<void>((resolve) => http.close(() => resolve()));
-        http.closeAllConnections();
-        await Promise.all([featurePool.close(), forestPool.close()]);
-        if (!options.db) await db.close();
-      })();
-      return closing;
-    },
+    ...(demo ? { demo } : {}),
+    close,
   };
 }

@@ -2,12 +2,14 @@
 // database, datasets from the catalog, classes and feature selection from the project document (changed
 // through its sync room, so every client sees the change), training state from the live trainer.
 // Domain errors become `ApiError`s with the matching code; the router has already checked the role.
+// A finished file export's view carries its download URL (export-download.ts).
 
 import {
   addClass,
   type DatasetId,
   type DatasetManifest,
   deleteClass,
+  exportParamsSchema,
   type ProjectId,
   readClasses,
   readFeatureSelection,
@@ -31,6 +33,8 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../db/errors.js
 import type { ExportJobRecord } from "../db/exports.js";
 import type { MetadataDb } from "../db/metadata.js";
 import { InputError } from "../io/errors.js";
+import { exportDownloadPath } from "./export-download.js";
+import { isFileExport } from "./export-manifest.js";
 import { type JobRecord, JobRegistry } from "./jobs.js";
 
 /** Reading and changing a project's document (through its sync room: persisted, then broadcast). */
@@ -95,6 +99,8 @@ function importJobView(projectId: ProjectId, name: string, j: JobRecord<DatasetM
 }
 
 function exportJobView(r: ExportJobRecord): ExportJob {
+  const params = exportParamsSchema.safeParse(r.params);
+  const files = r.status === "done" && params.success && isFileExport(params.data);
   return {
     id: r.id,
     projectId: r.projectId,
@@ -104,6 +110,7 @@ function exportJobView(r: ExportJobRecord): ExportJob {
     progress: r.progress,
     params: r.params as unknown as ExportParams,
     ...(r.resultKey ? { resultKey: r.resultKey } : {}),
+    ...(files ? { downloadUrl: exportDownloadPath(r.projectId, r.id) } : {}),
     ...(r.error ? { error: r.error } : {}),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,

@@ -1,19 +1,13 @@
-// Landing page: what Sylva is and which ilastik features it computes (the viewer arrives with issue 6).
-import { FEATURES } from "@sylva/shared";
+"use client";
+// Landing route: signed-in users go to their projects, others to sign-in.
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+import { getToken } from "../lib/auth";
 
 export default function Home() {
-  return (
-    <main style={{ maxWidth: 720, margin: "4rem auto", padding: "0 1rem" }}>
-      <h1>Sylva</h1>
-      <p>Collaborative pixel classification for microscopy. The browser workspace is under construction.</p>
-      <h2>Filter features</h2>
-      <ul>
-        {FEATURES.map((f) => (
-          <li key={f.id}>
-            {f.name} ({f.id})
-          </li>
-        ))}
-      </ul>
-    </main>
-  );
+  const router = useRouter();
+  useEffect(() => {
+    router.replace(getToken() ? "/projects" : "/signin");
+  }, [router]);
+  return <div className="page-loading">Loading…</div>;
 }
