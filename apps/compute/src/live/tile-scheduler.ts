@@ -30,6 +30,7 @@ import type { FeatureCache } from "./feature-cache.js";
 import type { FeatureTileSource } from "./feature-tiles.js";
 import { computeFeatureTile, datasetPlan, featureKey } from "./feature-tiles.js";
 import { layerBytes, MeanAccumulator } from "./layers.js";
+import { checkModelFits } from "./model-fit.js";
 import type { TileAddress, TileRect } from "./tile-plan.js";
 import { coveringTiles, planeScale, tileBox, tileKey, tileRect, viewTiles } from "./tile-plan.js";
 
@@ -325,6 +326,7 @@ export class TileScheduler {
     const source = this.deps.dataset(a.datasetId);
     if (!source) throw new Error(`dataset ${a.datasetId} is not loaded`);
     const g = source.geometry;
+    checkModelFits(model, g, source.dataset.manifest.name);
     const rect = tileRect(g, a);
     const columns = model.forest.classCount;
     if (a.level === 0) {

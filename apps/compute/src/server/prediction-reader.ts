@@ -10,6 +10,7 @@
 import type { FeatureEntry, Forest, VolumeReader } from "@sylva/core";
 import { segmentation, uncertainty } from "@sylva/core";
 import { computeFeatureTile, type FeatureTileSource } from "../live/feature-tiles.js";
+import { checkModelFits } from "../live/model-fit.js";
 import type { FeaturePool } from "../pool/features-pool.js";
 import type { ForestPool } from "../pool/forest-pool.js";
 import { blockwiseReader } from "./blockwise-reader.js";
@@ -33,6 +34,7 @@ export interface PredictionReaderOptions {
 }
 
 export function predictionReader(o: PredictionReaderOptions): VolumeReader {
+  checkModelFits(o.model, o.source.geometry, o.source.dataset.manifest.name);
   const K = o.model.forest.classCount;
   return blockwiseReader({
     source: `prediction (${o.output}) of dataset ${o.source.geometry.id}`,

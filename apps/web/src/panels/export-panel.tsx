@@ -355,8 +355,9 @@ export function ExportPanel({
           disabled={!canExport || problem !== null || create.isPending || !dataset}
           onClick={() => dataset && create.mutate([dataset])}
           data-testid="export-current"
+          title={dataset ? `Export “${dataset.name}” only` : undefined}
         >
-          Export {dataset ? `“${dataset.name}”` : "current"}
+          Export this dataset
         </button>
       </div>
 

@@ -45,9 +45,16 @@ export function attachInteraction(
     const ext = planeExtent(g, plane);
     return u >= 0 && v >= 0 && u < ext.width && v < ext.height;
   };
+  let trailing: ReturnType<typeof setTimeout> | null = null;
   const publishCursor = (u: number, v: number, force = false) => {
     const now = performance.now();
-    if (!force && now - lastCursor < CURSOR_INTERVAL_MS) return;
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
+    if (!force && now - lastCursor < CURSOR_INTERVAL_MS) {
+      // Publish the last position of a burst too.
+      trailing = setTimeout(() => publishCursor(u, v, true), CURSOR_INTERVAL_MS);
+      return;
+    }
     lastCursor = now;
     const s = viewer.get();
     if (!s.geometry) return;
@@ -67,7 +74,8 @@ export function attachInteraction(
     el.focus({ preventScroll: true });
     if (s.activePlane !== plane) viewer.set({ activePlane: plane });
     const tools = model.tools.get();
-    const navigate = e.button === 1 || (e.button === 0 && (e.shiftKey || tools.tool === "navigate"));
+    const painting = model.mode.get().painting && tools.tool !== "navigate";
+    const navigate = e.button === 1 || (e.button === 0 && (e.shiftKey || !painting));
     if (navigate) {
       e.preventDefault();
       pan = local(e);
@@ -132,6 +140,8 @@ export function attachInteraction(
 
   const onLeave = () => {
     if (builder || pan) return;
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
     viewer.set({ hover: null });
     setCursor(model.session.provider.awareness, null);
   };
@@ -188,5 +198,6 @@ export function attachInteraction(
     el.removeEventListener("auxclick", onAuxClick);
     el.removeEventListener("contextmenu", onContextMenu);
     builder?.finish();
+    if (trailing) clearTimeout(trailing);
   };
 }

@@ -3,6 +3,7 @@
 // readout (upper left), the time frame (lower right) and the author of the stroke under the mouse.
 import { useEffect, useRef, useState } from "react";
 import { readPeers } from "../collab/presence";
+import { rgbCss } from "../lib/color";
 import { useStore } from "../lib/store";
 import type { StrokeBuilder } from "../tools/stroke-builder";
 import type { WorkspaceModel } from "../workspace/model";
@@ -14,10 +15,6 @@ import { chooseLevel } from "./level";
 import { cameraOf, setSize, sliceOf } from "./navigation";
 import { drawOverlay } from "./overlay";
 import { PLANE_COLORS } from "./plane-colors";
-
-function rgbCss(c: readonly number[]): string {
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
-}
 
 export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Plane }) {
   const glRef = useRef<HTMLCanvasElement>(null);
@@ -67,6 +64,7 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
       if (!geom || size.w === 0) return;
       const camera = cameraOf(model.viewer, plane);
       if (!camera) return;
+      const started = performance.now();
       const dpr = window.devicePixelRatio || 1;
       const ls = model.layers.get();
       const classes = model.classes.get().list;
@@ -102,7 +100,10 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
         crosshair: s.crosshair,
         peers: readPeers(model.session.provider.awareness),
         brush:
-          s.hover?.plane === plane && tools.tool !== "navigate" && model.access.get().canLabel
+          s.hover?.plane === plane &&
+          tools.tool !== "navigate" &&
+          model.mode.get().painting &&
+          model.access.get().canLabel
             ? { u: s.hover.u, v: s.hover.v, diameter: tools.brushSize, color }
             : null,
         trail:
@@ -114,6 +115,12 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
               }
             : null,
       });
+      const ms = performance.now() - started;
+      const st = model.renderStats.get(plane) ?? { frames: 0, lastMs: 0, meanMs: 0 };
+      st.frames++;
+      st.lastMs = ms;
+      st.meanMs += (ms - st.meanMs) / Math.min(st.frames, 60);
+      model.renderStats.set(plane, st);
     };
     const off = model.loop.add(draw);
     const detach = attachInteraction(surface, model, plane, {

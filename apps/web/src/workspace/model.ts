@@ -28,6 +28,10 @@ export class WorkspaceModel {
   readonly undoState = new Store({ canUndo: false, canRedo: false });
   /** What the user's role allows here (viewers look, others paint). */
   readonly access = new Store({ canLabel: true, canImport: true, canExport: true, canTrain: true });
+  /** Painting is on while the Training step is open (elsewhere a left drag pans, as in ilastik). */
+  readonly mode = new Store({ painting: false });
+  /** Per view: frames drawn and the last and mean draw time in ms (diagnostics and tests). */
+  readonly renderStats = new Map<Plane, { frames: number; lastMs: number; meanMs: number }>();
   /** The view elements, for tests that turn voxels into screen points. */
   readonly viewElements = new Map<Plane, HTMLElement>();
   /** Bumps when the open dataset's strokes change (stroke counts, authorship). */
@@ -64,6 +68,7 @@ export class WorkspaceModel {
       this.viewer.subscribe(redraw),
       this.layers.subscribe(redraw),
       this.tools.subscribe(redraw),
+      this.mode.subscribe(redraw),
       (() => {
         const awareness = this.session.provider.awareness;
         awareness.on("change", redraw);

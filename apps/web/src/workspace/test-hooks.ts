@@ -21,6 +21,8 @@ export interface SylvaTestHooks {
   /** Client (page) coordinates of the centre of voxel (u, v) in a plane view, or null if not shown. */
   voxelToClient(plane: Plane, u: number, v: number): { x: number; y: number } | null;
   connection(): unknown;
+  /** Per view: frames drawn, last and running mean draw time (ms, CPU side). */
+  renderStats(): Record<string, { frames: number; lastMs: number; meanMs: number }>;
 }
 
 declare global {
@@ -90,6 +92,7 @@ export function installTestHooks(model: WorkspaceModel): () => void {
       return { x: r.left + p.x, y: r.top + p.y };
     },
     connection: () => model.session.status.get(),
+    renderStats: () => Object.fromEntries([...model.renderStats].map(([k, v]) => [k, { ...v }])),
   };
   window.__sylva = hooks;
   return () => {

@@ -79,6 +79,9 @@ export function Workspace({ projectId }: { projectId: string }) {
   }, [model, project.data?.role]);
 
   useEffect(() => (model ? installTestHooks(model) : undefined), [model]);
+  useEffect(() => {
+    model?.mode.set({ painting: step === "training" });
+  }, [model, step]);
   useShortcuts(model);
   useAutoDisplayRange(model);
 
