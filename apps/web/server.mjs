@@ -10,6 +10,7 @@
 // storage and metadata come from the environment as for `sylva serve` (embedded default: ./sylva-data,
 // SQLite in it).
 
+import { EventEmitter } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +29,15 @@ const { default: next } = await import("next");
 const { startSylvaServer } = await import("@sylva/compute/server");
 const { browserUrl, signInUrl } = await import("@sylva/compute/demo");
 
-const app = next({ dev, dir, ...(port > 0 ? { hostname: "localhost", port } : {}) });
+// Next attaches its own "upgrade" listener to the server of the first request it handles, and would then
+// also answer /sync websockets (corrupting them). Hand it a server of its own that never upgrades: the
+// compute service routes every upgrade, passing Next's own (dev hot reload) through `fallbackUpgrade`.
+const app = next({
+  dev,
+  dir,
+  httpServer: new EventEmitter(),
+  ...(port > 0 ? { hostname: "localhost", port } : {}),
+});
 try {
   await app.prepare();
 } catch (e) {
