@@ -13,4 +13,5 @@ export * from "./schema/project.js";
 export * from "./schema/roles.js";
 export * from "./schema/stroke.js";
 export * from "./schema/tile.js";
+export * from "./schema/upload.js";
 export * from "./schema/view.js";

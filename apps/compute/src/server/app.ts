@@ -32,6 +32,7 @@ import { authenticate, requestToken } from "./http-auth.js";
 import { LiveRooms } from "./live-rooms.js";
 import { parseRawTilePath, rawTileHandler } from "./raw-tiles.js";
 import { createApiServices } from "./services.js";
+import { maxUploadBytes, parseUploadPath, uploadHandler } from "./upload-route.js";
 
 export interface SylvaServerOptions {
   readonly env?: Env;
@@ -166,11 +167,18 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
   });
 
   const download = exportDownloadHandler({ store, db });
+  const upload = uploadHandler({ db, services, maxBytes: maxUploadBytes(env) });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return json(res, 200, { ok: true });
     if (url.pathname.startsWith("/trpc/")) return trpc(req, res);
+    const uploadProject = parseUploadPath(url.pathname);
+    if (uploadProject !== undefined) {
+      const who = await authenticate(secret, requestToken(req), userExists);
+      if (!who.ok) return json(res, 401, { error: who.reason });
+      return upload(req, res, who.user, uploadProject);
+    }
     const tile = parseRawTilePath(url.pathname);
     const files = tile ? undefined : parseExportDownloadPath(url.pathname);
     if (tile || files) {

@@ -10,6 +10,7 @@ import {
   type DatasetManifest,
   deleteClass,
   exportParamsSchema,
+  type ImportOptions,
   type ProjectId,
   readClasses,
   readFeatureSelection,
@@ -28,7 +29,7 @@ import {
 import type * as Y from "yjs";
 import { DatasetNotFoundError } from "../datasets/catalog.js";
 import { ImportError } from "../datasets/import.js";
-import type { DatasetService } from "../datasets/service.js";
+import type { DatasetService, UploadedFile } from "../datasets/service.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../db/errors.js";
 import type { ExportJobRecord } from "../db/exports.js";
 import type { MetadataDb } from "../db/metadata.js";
@@ -117,7 +118,19 @@ function exportJobView(r: ExportJobRecord): ExportJob {
   };
 }
 
-export function createApiServices(deps: ServiceDeps): ApiServices & { close(): void } {
+/** What the service offers beyond the tRPC contract: imports of uploaded files (their own HTTP route). */
+export interface ServiceExtras {
+  importUploaded(
+    projectId: ProjectId,
+    user: string,
+    files: readonly UploadedFile[],
+    options: ImportOptions,
+    internalPath?: string,
+  ): ImportJob;
+  close(): void;
+}
+
+export function createApiServices(deps: ServiceDeps): ApiServices & ServiceExtras {
   const { db, datasets, docs } = deps;
   const imports = new JobRegistry<DatasetManifest>("im");
   const importNames = new Map<string, string>();
@@ -256,6 +269,21 @@ export function createApiServices(deps: ServiceDeps): ApiServices & { close(): v
         return exportJobView(r);
       },
     }),
+    importUploaded(projectId, user, files, options, internalPath) {
+      const job = imports.start(projectId, async (ctx) => {
+        const manifest = await datasets.importUpload(files, {
+          options,
+          userId: user,
+          internalPath,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.total > 0 ? p.done / p.total : 0),
+        });
+        await db.datasets.add(projectId, manifest.id);
+        return manifest;
+      });
+      importNames.set(job.id, options.name);
+      return importJobView(projectId, options.name, job);
+    },
     close: () => imports.cancelAll(),
   };
 }
