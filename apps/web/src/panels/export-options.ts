@@ -8,14 +8,32 @@ export { DTYPES, EXPORT_SOURCES, SERVICE_EXPORT_FORMATS };
 
 export const SOURCE_LABELS: Record<ExportSource, string> = RESULT_TYPES;
 
+/** Short labels that fit the select; the longer explanation is in FORMAT_HINTS. */
 export const FORMAT_LABELS: Record<ServiceExportFormat, string> = {
-  "tiff-sequence": "TIFF sequence (one file per slice)",
+  "tiff-sequence": "TIFF sequence",
   "multipage-tiff": "Multipage TIFF",
   tiff: "TIFF",
   hdf5: "HDF5",
   "png-sequence": "PNG sequence",
   npy: "NumPy (.npy)",
-  "ome-zarr": "OME-Zarr dataset (in this project)",
+  "ome-zarr": "OME-Zarr dataset",
+};
+
+export const FORMAT_HINTS: Record<ServiceExportFormat, string> = {
+  "tiff-sequence": "One TIFF file per slice.",
+  "multipage-tiff": "All slices in one TIFF file.",
+  tiff: "A single TIFF file.",
+  hdf5: "An HDF5 file.",
+  "png-sequence": "One PNG file per slice.",
+  npy: "A NumPy array file.",
+  "ome-zarr": "A new OME-Zarr dataset in this project.",
+};
+
+/** Short names of the presets for the select; the full label is shown below it. */
+export const PRESET_SHORT_LABELS: Readonly<Record<string, string>> = {
+  fiji: "Fiji (8-bit TIFF slices)",
+  "ome-zarr": "OME-Zarr probabilities",
+  segmentation: "Segmentation (multipage TIFF)",
 };
 
 export function isSequence(format: ServiceExportFormat): boolean {

@@ -20,8 +20,10 @@ import {
   defaultFilename,
   EXPORT_SOURCES,
   type ExportSource,
+  FORMAT_HINTS,
   FORMAT_LABELS,
   isSequence,
+  PRESET_SHORT_LABELS,
   SERVICE_EXPORT_FORMATS,
   type ServiceExportFormat,
   SOURCE_LABELS,
@@ -162,6 +164,7 @@ export function ExportPanel({
     }));
 
   const axes = (dataset?.axes ?? "").split("") as Axis[];
+  const presetInfo = EXPORT_PRESETS.find((p) => p.id === preset);
   const problem = dataset ? firstProblem(form, dataset.id) : "open a dataset first";
 
   return (
@@ -172,11 +175,12 @@ export function ExportPanel({
           <select value={preset} onChange={(e) => applyPreset(e.target.value)} data-testid="export-preset">
             <option value="">Custom settings</option>
             {EXPORT_PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
+              <option key={p.id} value={p.id} title={p.label}>
+                {PRESET_SHORT_LABELS[p.id] ?? p.label}
               </option>
             ))}
           </select>
+          {presetInfo && <span className="field-help">{presetInfo.label}</span>}
         </label>
         <div className="form-grid">
           <label className="field">
@@ -201,11 +205,12 @@ export function ExportPanel({
               data-testid="export-format"
             >
               {SERVICE_EXPORT_FORMATS.map((f) => (
-                <option key={f} value={f}>
+                <option key={f} value={f} title={FORMAT_HINTS[f]}>
                   {FORMAT_LABELS[f]}
                 </option>
               ))}
             </select>
+            <span className="field-help">{FORMAT_HINTS[form.format]}</span>
           </label>
           <label className="field">
             <span className="field-label">Convert to data type</span>
@@ -214,13 +219,16 @@ export function ExportPanel({
               onChange={(e) => set({ dtype: e.target.value })}
               data-testid="export-dtype"
             >
-              <option value="">Keep (the result&apos;s own)</option>
+              <option value="" title="Keep the result's own data type">
+                Keep
+              </option>
               {DTYPES.map((d) => (
                 <option key={d} value={d}>
                   {d}
                 </option>
               ))}
             </select>
+            {form.dtype === "" && <span className="field-help">The result&apos;s own type.</span>}
           </label>
         </div>
       </section>

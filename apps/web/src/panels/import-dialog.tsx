@@ -6,6 +6,7 @@ import type { SourceProbe } from "@sylva/shared/api";
 import { useEffect, useRef, useState } from "react";
 
 const AXES_RE = /^[tzyxc]{2,5}$/;
+const IMAGE_RE = /\.(png|jpe?g)$/i;
 
 export interface ImportChoice {
   name: string;
@@ -41,6 +42,9 @@ export function ImportDialog({
     AXES_RE.test(axes) && new Set(axes).size === axes.length && axes.includes("x") && axes.includes("y");
   const lengthOk = axes.length === probe.shape.length;
   const changed = axes !== probe.axes;
+  // 2D images (and stacks of them) carry no axis metadata: their axes come from the shape.
+  const guessed =
+    probe.axesGuessed || probe.sources.length > 1 || probe.sources.every((s) => IMAGE_RE.test(s));
   return (
     <dialog
       ref={ref}
@@ -80,9 +84,11 @@ export function ImportDialog({
       </table>
       <p>
         Data type <strong data-testid="import-dtype">{probe.dtype}</strong>
-        {probe.axesGuessed
-          ? " · axes guessed from the files; correct them if they are wrong."
-          : " · axes from the file's metadata."}
+        <span data-testid="import-axes-origin">
+          {guessed
+            ? " · axes guessed from the shape; correct them if needed."
+            : " · axes from the file's metadata."}
+        </span>
       </p>
       <div className="form-stack">
         <label className="field">

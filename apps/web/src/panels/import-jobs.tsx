@@ -31,34 +31,69 @@ export function ProgressBar({ value, label, testId }: { value: number; label: st
 export function ImportJobs({
   projectId,
   pollUntil,
+  started,
   onDone,
 }: {
   projectId: string;
   /** Poll until this time (ms since epoch) even without an active job (just after starting one). */
   pollUntil: number;
+  /** Jobs this panel started: polled until they finish, even if they finish before the first refetch. */
+  started: readonly string[];
   onDone: (datasetId: string) => void;
 }) {
   const queryClient = useQueryClient();
-  const seen = useRef(new Set<string>());
+  // Jobs followed here (seen queued or running, or started by this panel), shown until the panel goes.
+  const watched = useRef(new Set<string>());
+  // Jobs whose finish was handled (the dataset list refreshed), and whether the first answer was seen.
+  const handled = useRef(new Set<string>());
+  const baseline = useRef(false);
+  for (const id of started) watched.current.add(id);
+  const startedKey = started.join(",");
   const jobs = useQuery({
     queryKey: ["importJobs", projectId],
     queryFn: () => api.datasets.importJobs.query({ projectId: asProjectId(projectId) }),
-    refetchInterval: (q) => (q.state.data?.some(active) || Date.now() < pollUntil ? 1000 : false),
+    refetchInterval: (q) => {
+      const data = q.state.data ?? [];
+      const pending = [...watched.current].some((id) => {
+        const j = data.find((x) => x.id === id);
+        return !j || active(j);
+      });
+      return data.some(active) || pending || Date.now() < pollUntil ? 1000 : false;
+    },
   });
   useEffect(() => {
-    for (const j of jobs.data ?? []) {
-      if (active(j)) seen.current.add(j.id);
-      else if (seen.current.has(j.id)) {
-        seen.current.delete(j.id);
-        const id = j.status === "done" ? j.datasetId : undefined;
-        // Select the new dataset once the refreshed list has it.
-        void queryClient.invalidateQueries({ queryKey: ["datasets", projectId] }).then(() => {
-          if (id) onDone(id);
-        });
+    // A newly started job: fetch at once rather than at the next interval.
+    if (startedKey) void queryClient.invalidateQueries({ queryKey: ["importJobs", projectId] });
+  }, [startedKey, queryClient, projectId]);
+  useEffect(() => {
+    if (!jobs.data) return;
+    const first = !baseline.current;
+    baseline.current = true;
+    let refresh = false;
+    let open: string | undefined;
+    for (const j of jobs.data) {
+      if (active(j)) {
+        watched.current.add(j.id);
+        continue;
       }
+      if (handled.current.has(j.id)) continue;
+      handled.current.add(j.id);
+      if (j.status !== "done") continue;
+      // Any job of the project reaching "done" refreshes the dataset list, also one first seen done.
+      refresh = true;
+      // Open the new dataset, unless the job had finished before this panel was shown.
+      if (!first) watched.current.add(j.id);
+      if (j.datasetId && watched.current.has(j.id)) open = j.datasetId;
     }
+    if (!refresh) return;
+    // Select the new dataset once the refreshed list has it.
+    void queryClient.invalidateQueries({ queryKey: ["datasets", projectId] }).then(() => {
+      if (open) onDone(open);
+    });
   }, [jobs.data, queryClient, projectId, onDone]);
-  const shown = (jobs.data ?? []).filter((j) => active(j) || j.status === "failed" || seen.current.has(j.id));
+  const shown = (jobs.data ?? []).filter(
+    (j) => active(j) || j.status === "failed" || watched.current.has(j.id),
+  );
   if (shown.length === 0) return null;
   return (
     <ul className="job-list" aria-label="Imports" data-testid="import-jobs">

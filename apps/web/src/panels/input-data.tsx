@@ -1,5 +1,5 @@
 "use client";
-// Input Data (ilastik's applet): import from server paths, wildcards, s3:// or http(s) OME-Zarr URLs,
+// Input Data (ilastik's applet): upload files from this computer (upload-form.tsx), or import from server paths, wildcards, s3:// or http(s) OME-Zarr URLs,
 // stacked along z, t or c; a dimensions dialog from `datasets.probe` to check and correct the axes; the
 // import's progress; and the project's datasets with thumbnail, shape, dtype and size.
 import type { DatasetManifest, StackAlong } from "@sylva/shared";
@@ -14,6 +14,7 @@ import type { WorkspaceModel } from "../workspace/model";
 import { DatasetThumbnail } from "./dataset-thumbnail";
 import { type ImportChoice, ImportDialog } from "./import-dialog";
 import { ImportJobs } from "./import-jobs";
+import { UploadForm } from "./upload-form";
 
 function parseSources(text: string): string[] {
   return text
@@ -50,6 +51,7 @@ export function InputDataPanel({
   const [stackAlong, setStackAlong] = useState<StackAlong>("z");
   const [probe, setProbe] = useState<SourceProbe | null>(null);
   const [pollUntil, setPollUntil] = useState(0);
+  const [started, setStarted] = useState<readonly string[]>([]);
   const queryClient = useQueryClient();
   const sources = parseSources(text);
 
@@ -65,9 +67,11 @@ export function InputDataPanel({
         sources,
         options: { name: c.name, axes: c.axes, stackAlong },
       }),
-    onSuccess: () => {
+    onSuccess: (job) => {
       setProbe(null);
       setPollUntil(Date.now() + 10_000);
+      // Followed until it is done, even if it finishes before the job list's next refetch.
+      setStarted((s) => [...s, job.id]);
       void queryClient.invalidateQueries({ queryKey: ["importJobs", projectId] });
     },
   });
@@ -132,7 +136,16 @@ export function InputDataPanel({
             {probeQuery.isPending ? "Reading…" : "Check dimensions…"}
           </button>
         </form>
-        <ImportJobs projectId={projectId} pollUntil={pollUntil} onDone={onDone} />
+        <UploadForm
+          projectId={projectId}
+          canImport={canImport}
+          onStarted={(job) => {
+            setPollUntil(Date.now() + 10_000);
+            setStarted((s) => [...s, job.id]);
+            void queryClient.invalidateQueries({ queryKey: ["importJobs", projectId] });
+          }}
+        />
+        <ImportJobs projectId={projectId} pollUntil={pollUntil} started={started} onDone={onDone} />
       </section>
 
       <section className="panel-section" aria-labelledby="datasets-heading">

@@ -1,8 +1,8 @@
 "use client";
 // Training (ilastik's applet): Live Update, the label classes, tools and brush, undo, "Suggest where to
 // label", the classifier's state, the layers and who is online.
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { asProjectId } from "../lib/ids";
 import { useStore } from "../lib/store";
 import { api } from "../lib/trpc";
@@ -58,7 +58,19 @@ function TrainingStatus({ state }: { state: ReturnType<typeof useTrainingState>[
   );
 }
 
-function useTrainingState(projectId: string) {
+function useTrainingState(model: WorkspaceModel, projectId: string) {
+  const queryClient = useQueryClient();
+  // The voxel counts per class follow the strokes: refetch soon after the open dataset's strokes change
+  // (and once more, for the trainer's recount), not only at the next poll.
+  const strokes = useStore(model.strokeVersion, (s) => s.n);
+  useEffect(() => {
+    if (strokes === 0) return;
+    const refetch = () => void queryClient.invalidateQueries({ queryKey: ["training", projectId] });
+    const timers = [setTimeout(refetch, 300), setTimeout(refetch, 1200)];
+    return () => {
+      for (const t of timers) clearTimeout(t);
+    };
+  }, [strokes, queryClient, projectId]);
   return useQuery({
     queryKey: ["training", projectId],
     queryFn: () => api.training.state.query({ projectId: asProjectId(projectId) }),
@@ -88,7 +100,7 @@ function SuggestButton({ onMessage, model }: { model: WorkspaceModel; onMessage:
 }
 
 export function TrainingPanel({ model, projectId }: { model: WorkspaceModel; projectId: string }) {
-  const state = useTrainingState(projectId);
+  const state = useTrainingState(model, projectId);
   const [message, setMessage] = useState<string | null>(null);
   return (
     <div className="panel-body">

@@ -24,6 +24,7 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
   const trail = useRef<StrokeBuilder | null>(null);
   const [glError, setGlError] = useState<string | null>(null);
   const [author, setAuthor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
 
   const g = useStore(model.viewer, (s) => s.geometry);
   const active = useStore(model.viewer, (s) => s.activePlane === plane);
@@ -57,6 +58,7 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
       return;
     }
     model.viewElements.set(plane, surface);
+    let pending = false;
     const draw = () => {
       const s = model.viewer.get();
       const geom = s.geometry;
@@ -70,7 +72,7 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
       const classes = model.classes.get().list;
       const tools = model.tools.get();
       const sl = sliceOf(plane, s.position);
-      compositor.render({
+      const stats = compositor.render({
         g: geom,
         plane,
         camera,
@@ -87,6 +89,10 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
         live: model.session.live,
         labels: model.labels,
       });
+      if (pending !== stats.missing > 0) {
+        pending = stats.missing > 0;
+        setLoading(pending);
+      }
       const cls = classes.find((c) => c.id === tools.classId);
       const color = tools.tool === "eraser" ? "#ffffff" : cls ? rgbCss(cls.color) : "#ffffff";
       const b = trail.current;
@@ -195,6 +201,11 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
         <div className="view-time" data-testid={`view-${plane}-time`}>
           t {t}
           <span className="dim">/{g.T - 1}</span>
+        </div>
+      )}
+      {loading && (
+        <div className="view-loading" aria-hidden="true" data-testid={`view-${plane}-loading`}>
+          loading…
         </div>
       )}
       {author && (

@@ -88,6 +88,9 @@ export class Compositor {
     this.gl.getExtension("WEBGL_lose_context")?.loseContext();
   }
 
+  /** The last slice whose raw tiles were all drawn at the wanted level (shown while another loads). */
+  private lastComplete: { id: string; plane: string; t: number; slice: number } | null = null;
+
   render(input: RenderInput): RenderStats {
     const gl = this.gl;
     const stats: RenderStats = { rawTiles: 0, liveTiles: 0, missing: 0 };
@@ -132,6 +135,8 @@ export class Compositor {
     }
     gl.disable(gl.SCISSOR_TEST);
     this.textures.endFrame();
+    if (stats.missing === 0 && stats.rawTiles > 0)
+      this.lastComplete = { id: g.id, plane, t: input.t, slice: input.slice };
     return stats;
   }
 
@@ -213,11 +218,25 @@ export class Compositor {
   private drawRaw(input: RenderInput, target: TileRef, layer: Layer): boolean {
     const gl = this.gl;
     const { g, plane, t, slice } = input;
-    const cover = this.coverOf(input, target, (ref) => {
-      const key = rawTileKey(g, { level: ref.level, plane, t, slice, tu: ref.tu, tv: ref.tv });
+    const find = (tt: number, sl: number) => (ref: TileRef) => {
+      const key = rawTileKey(g, { level: ref.level, plane, t: tt, slice: sl, tu: ref.tu, tv: ref.tv });
       const tile = input.raw.get(key);
       return tile ? { key, tile } : undefined;
-    });
+    };
+    let cover = this.coverOf(input, target, find(t, slice));
+    // While the new slice's tiles load, keep showing the last complete slice's rather than a blank.
+    const last = this.lastComplete;
+    let stale = false;
+    if (
+      !cover &&
+      last &&
+      last.id === g.id &&
+      last.plane === plane &&
+      (last.t !== t || last.slice !== slice)
+    ) {
+      cover = this.coverOf(input, target, find(last.t, last.slice));
+      stale = cover !== undefined;
+    }
     if (!cover) return false;
     const { key, tile } = cover.hit;
     const tex = this.textures.get(`raw/${key}`, 0, gl.TEXTURE_2D, () =>
@@ -235,7 +254,7 @@ export class Compositor {
     gl.uniform2f(p.loc("uRange"), d.min, d.max);
     gl.uniform1f(p.loc("uOpacity"), layer.opacity);
     this.quad(p, this.clipRect(input, cover.ref));
-    return cover.ref.level === target.level;
+    return !stale && cover.ref.level === target.level;
   }
 
   private drawLabels(input: RenderInput, target: TileRef, layer: Layer): void {
