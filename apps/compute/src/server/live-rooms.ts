@@ -10,7 +10,7 @@ import {
   readClasses,
   TILE_MESSAGE_TYPE,
   type View,
-  viewSchema,
+  viewsOfState,
 } from "@sylva/shared";
 import type { TrainingState } from "@sylva/shared/api";
 import * as encoding from "lib0/encoding";
@@ -96,7 +96,7 @@ export class LiveRooms {
         featureCache: this.deps.featureCache,
         nextGeneration: () => db.projects.bumpGeneration(projectId),
         datasetAllowed: (id) => db.datasets.has(projectId, id),
-        sink: (subscriber, frame) => room.send(Number(subscriber), tileMessage(frame)),
+        sink: (subscriber, frame) => room.send(Number(subscriber.split("/")[0]), tileMessage(frame)),
         options: {
           initialGeneration: await db.projects.getGeneration(projectId),
           log: this.deps.log,
@@ -124,20 +124,23 @@ export class LiveRooms {
     }
   }
 
-  /** Each connection's first valid view of a dataset of this project, keyed by connection id. */
+  /**
+   * Every connection's views (`views`, or its single `view`; see @sylva/shared's view.ts) of datasets of
+   * this project, keyed "<connection id>/<index>": the tile sink sends each to its connection.
+   */
   private async publishViews(room: Room, project: LiveProject): Promise<void> {
     const views = new Map<string, View>();
     const allowed = new Map<string, boolean>();
     const states = room.awareness.getStates();
     for (const conn of room.connections) {
       for (const clientId of conn.awarenessClientIds) {
-        const parsed = viewSchema.safeParse((states.get(clientId) as { view?: unknown } | undefined)?.view);
-        if (!parsed.success) continue;
-        const ds = parsed.data.datasetId;
-        if (!allowed.has(ds)) allowed.set(ds, await this.deps.db.datasets.has(room.projectId, ds));
-        if (!allowed.get(ds)) continue;
-        views.set(String(conn.id), parsed.data);
-        break;
+        const wanted = viewsOfState(states.get(clientId));
+        for (const [i, view] of wanted.entries()) {
+          const ds = view.datasetId;
+          if (!allowed.has(ds)) allowed.set(ds, await this.deps.db.datasets.has(room.projectId, ds));
+          if (allowed.get(ds)) views.set(`${conn.id}/${i}`, view);
+        }
+        if (wanted.length > 0) break;
       }
     }
     project.setViews(views);

@@ -248,6 +248,18 @@ describe.each(DATABASES)("the compute service on %s, end to end", (_name, dbEnv)
     expect(acc2).toBeGreaterThan(0.8);
     expect(acc2b).toBeGreaterThan(0.75);
 
+    // A client showing several views (a 3D dataset's xy and xz) gets tiles for each of them.
+    const xz: View = { ...viewA, plane: "xz", slice: 256, viewport: { u0: 0, v0: 0, u1: 512, v1: 30 } };
+    a.provider.awareness.setLocalStateField("views", [viewA, xz]);
+    await until("xz tiles", () =>
+      a.frames.some((bytes) => {
+        const f = decodeTileFrame(bytes);
+        return f.plane === "xz" && f.slice === 256 && f.generation === second.generation;
+      })
+        ? true
+        : undefined,
+    );
+
     // Both documents, and the service's, hold the same strokes in the same order, with their authors.
     const ids = (doc: Y.Doc) =>
       strokesArray(doc, datasetId)

@@ -34,8 +34,10 @@ export function setCursor(awareness: Awareness, cursor: Cursor | null): void {
   awareness.setLocalStateField("cursor", cursor);
 }
 
-export function setView(awareness: Awareness, view: View | null): void {
-  awareness.setLocalStateField("view", view);
+/** Publishes the views on screen (`views`, active first) and the active one (`view`). */
+export function setViews(awareness: Awareness, views: readonly View[]): void {
+  awareness.setLocalStateField("views", views);
+  awareness.setLocalStateField("view", views[0] ?? null);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

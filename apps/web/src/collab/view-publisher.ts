@@ -1,10 +1,12 @@
-// Publishes the active view (dataset, plane, slice, t, pyramid level, visible rectangle, live layers) in
-// awareness whenever it changes, at most every 120 ms; with Live Update off it publishes no view, so the
-// service computes no tiles for this client.
+// Publishes what this client shows (dataset, plane, slice, t, pyramid level, visible rectangle, live
+// layers) in awareness whenever it changes, at most every 120 ms: every view on screen (`views`, the active
+// plane first, so the service computes its tiles first) and the active one (`view`, whose slice presence
+// shows). With Live Update off it publishes no views, so the service computes no tiles for this client.
 import { type View, viewSchema } from "@sylva/shared";
 import type { Store } from "../lib/store";
 import type { ToolState } from "../tools/tool-state";
 import { visibleRect } from "../viewer/camera";
+import type { Plane } from "../viewer/geometry";
 import { planeExtent } from "../viewer/geometry";
 import { type ClassInfo, type LayerState, layerList, wantedLiveLayers } from "../viewer/layers";
 import { chooseLevel } from "../viewer/level";
@@ -13,15 +15,29 @@ import type { ViewerState } from "../viewer/viewer-state";
 
 const INTERVAL_MS = 120;
 
-export function currentView(
+/** The views on screen, the active one first (none with Live Update off). */
+export function currentViews(
   viewer: ViewerState,
   layers: LayerState,
   classes: readonly ClassInfo[],
   liveUpdate: boolean,
+): View[] {
+  const g = viewer.geometry;
+  if (!liveUpdate || !g) return [];
+  const planes: Plane[] = g.is3d
+    ? [viewer.activePlane, ...(["xy", "xz", "yz"] as const).filter((p) => p !== viewer.activePlane)]
+    : ["xy"];
+  return planes.map((p) => planeView(viewer, layers, classes, p)).filter((v): v is View => v !== null);
+}
+
+function planeView(
+  viewer: ViewerState,
+  layers: LayerState,
+  classes: readonly ClassInfo[],
+  plane: Plane,
 ): View | null {
   const g = viewer.geometry;
-  if (!liveUpdate || !g) return null;
-  const plane = g.is3d ? viewer.activePlane : "xy";
+  if (!g) return null;
   const cam = viewer.cameras[plane];
   const size = viewer.sizes[plane];
   if (!cam || size.w === 0 || size.h === 0) return null;
@@ -49,7 +65,7 @@ export function currentView(
 export function publishViews(
   stores: { viewer: Store<ViewerState>; layers: Store<LayerState>; tools: Store<ToolState> },
   classes: () => readonly ClassInfo[],
-  publish: (view: View | null) => void,
+  publish: (views: View[]) => void,
 ): () => void {
   let last = "";
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -57,16 +73,16 @@ export function publishViews(
   const send = () => {
     timer = null;
     lastSent = performance.now();
-    const view = currentView(
+    const views = currentViews(
       stores.viewer.get(),
       stores.layers.get(),
       classes(),
       stores.tools.get().liveUpdate,
     );
-    const key = JSON.stringify(view);
+    const key = JSON.stringify(views);
     if (key === last) return;
     last = key;
-    publish(view);
+    publish(views);
   };
   const schedule = () => {
     if (timer) return;

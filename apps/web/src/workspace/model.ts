@@ -2,7 +2,7 @@
 // the viewer's state and caches, the layer stack, the tools, per-user undo for the open dataset, and the
 // label classes as read from the document. Created once per open project, destroyed on leave.
 import { type DatasetManifest, readClasses, strokesArray } from "@sylva/shared";
-import { type PresenceUser, setView } from "../collab/presence";
+import { type PresenceUser, setViews } from "../collab/presence";
 import { ProjectSession } from "../collab/project-session";
 import { publishViews } from "../collab/view-publisher";
 import { Store } from "../lib/store";
@@ -77,7 +77,7 @@ export class WorkspaceModel {
       publishViews(
         { viewer: this.viewer, layers: this.layers, tools: this.tools },
         () => this.classes.get().list,
-        (view) => setView(this.session.provider.awareness, view),
+        (views) => setViews(this.session.provider.awareness, views),
       ),
     );
   }

@@ -1,5 +1,8 @@
-// What a client is looking at (zod): published in its awareness state under `view`, so the compute
-// service knows which probability tiles to compute first and which work to cancel when the view moves.
+// What a client is looking at (zod): published in its awareness state, so the compute service knows which
+// probability tiles to compute first and which work to cancel when a view moves. `view` is the view the
+// user works in (presence shows its slice); `views` lists every view on screen (the xy, xz and yz views
+// of a 3D dataset, the active one first, at most MAX_VIEWS) — the service sends tiles for all of them,
+// the first one first. A client that publishes only `view` gets tiles for that one.
 
 import { z } from "zod";
 import { datasetIdSchema } from "./dataset.js";
@@ -27,3 +30,18 @@ export const viewSchema = z
   })
   .refine((v) => v.viewport.u1 > v.viewport.u0 && v.viewport.v1 > v.viewport.v0, "the viewport is empty");
 export type View = z.infer<typeof viewSchema>;
+
+/** The most views one client may ask tiles for (the three planes of a 3D dataset). */
+export const MAX_VIEWS = 3;
+
+/** The views a client's awareness state asks tiles for, valid ones only, in its order. */
+export function viewsOfState(state: unknown): View[] {
+  const s = (typeof state === "object" && state !== null ? state : {}) as { view?: unknown; views?: unknown };
+  const raw = Array.isArray(s.views) ? s.views.slice(0, MAX_VIEWS) : [s.view];
+  const out: View[] = [];
+  for (const v of raw) {
+    const parsed = viewSchema.safeParse(v);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
