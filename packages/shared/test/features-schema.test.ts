@@ -21,3 +21,23 @@ describe("feature selection contract", () => {
     );
   });
 });
+
+describe("per-scale 2D", () => {
+  it("accepts 2D scales among the selected ones and refuses others", () => {
+    const ok = featureSelectionSchema.safeParse({
+      features: ["GS"],
+      scales: [0.7, 3.5],
+      in2d: false,
+      in2dScales: [3.5],
+    });
+    expect(ok.success).toBe(true);
+    const bad = featureSelectionSchema.safeParse({
+      features: ["GS"],
+      scales: [0.7],
+      in2d: false,
+      in2dScales: [3.5],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0].message).toMatch(/one of the selected scales/);
+  });
+});

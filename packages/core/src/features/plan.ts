@@ -26,7 +26,10 @@ export interface FeatureEntry {
 export interface FeatureSelection {
   readonly features: readonly FeatureId[];
   readonly scales: readonly number[];
+  /** Filter every scale in 2D (each z-slice alone). */
   readonly in2d: boolean;
+  /** Scales filtered in 2D even when `in2d` is false: ilastik's per-scale "in 2D" row. */
+  readonly in2dScales?: readonly number[];
 }
 
 export class InvalidScaleError extends RangeError {
@@ -52,7 +55,7 @@ export function selectionEntries(sel: FeatureSelection): FeatureEntry[] {
     for (const scale of sel.scales) {
       if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`invalid scale ${scale}`);
       if (scale < def.minScale) continue;
-      entries.push({ feature: id, scale, in2d: sel.in2d });
+      entries.push({ feature: id, scale, in2d: sel.in2d || (sel.in2dScales?.includes(scale) ?? false) });
     }
   }
   return entries;

@@ -13,14 +13,21 @@ export const scaleSchema = z
   .positive({ error: "a scale must be > 0" })
   .max(100, { error: "a scale must be at most 100 pixels" });
 
-export const featureSelectionSchema = z.object({
-  features: z.array(featureIdSchema).min(1, { error: "select at least one feature" }),
-  scales: z
-    .array(scaleSchema)
-    .min(1, { error: "select at least one scale" })
-    .refine((s) => new Set(s).size === s.length, { error: "scales must be distinct" }),
-  in2d: z.boolean(),
-});
+export const featureSelectionSchema = z
+  .object({
+    features: z.array(featureIdSchema).min(1, { error: "select at least one feature" }),
+    scales: z
+      .array(scaleSchema)
+      .min(1, { error: "select at least one scale" })
+      .refine((s) => new Set(s).size === s.length, { error: "scales must be distinct" }),
+    in2d: z.boolean(),
+    /** Scales computed in 2D although `in2d` is false (ilastik's per-scale "in 2D"); each must be selected. */
+    in2dScales: z.array(scaleSchema).max(100).optional(),
+  })
+  .refine((s) => (s.in2dScales ?? []).every((x) => s.scales.includes(x)), {
+    error: "every 2D scale must be one of the selected scales",
+    path: ["in2dScales"],
+  });
 export type FeatureSelectionInput = z.infer<typeof featureSelectionSchema>;
 
 /** Parses the command-line / form spelling: "all" or "GS,LoG" (ilastik operator names also accepted). */
