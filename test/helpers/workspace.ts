@@ -59,6 +59,7 @@ export interface SylvaHooks {
   uncertaintyTiles(): number;
   liveFrames(): { received: number; generation: number };
   rawTilesLoaded(): number;
+  featurePreviewTiles(): number;
   peers(): PeerInfo[];
   tools(): { tool: string; classId: number; brushSize: number; liveUpdate: boolean };
   layers(): { id: string; visible: boolean; opacity: number }[];

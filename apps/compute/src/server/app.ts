@@ -1,6 +1,7 @@
-// The Sylva compute service in one process: HTTP (tRPC API at /trpc, raw tiles and export downloads at
-// /api/…, /healthz) and the Yjs sync websocket (/sync/<projectId>) on one port, over the BlobStore and
-// metadata database the environment selects, with live training and tiles on shared worker pools.
+// The Sylva compute service in one process: HTTP (tRPC API at /trpc, raw and feature preview tiles and
+// export downloads at /api/…, /healthz) and the Yjs sync websocket (/sync/<projectId>) on one port,
+// over the BlobStore and metadata database the environment selects, with live training and tiles on
+// shared worker pools.
 // Requests for anything else go to `fallback` (the web app, when apps/web/server.mjs runs the whole
 // platform in this process), or get a 404. With `demo`, the first-run setup (demo/ensure-demo.ts) runs
 // before the port opens.
@@ -28,6 +29,7 @@ import { type Env, storeFromEnv } from "../storage/config.js";
 import { createSyncServer, type SyncLogger, type SyncServer } from "../sync/index.js";
 import { exportDownloadHandler, parseExportDownloadPath } from "./export-download.js";
 import { runExportJob } from "./export-job.js";
+import { featureTileHandler, parseFeatureTilePath } from "./feature-tiles-route.js";
 import { authenticate, requestToken } from "./http-auth.js";
 import { LiveRooms } from "./live-rooms.js";
 import { parseRawTilePath, rawTileHandler } from "./raw-tiles.js";
@@ -157,14 +159,13 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
       return { user: who.ok ? { name: who.user } : null, services };
     },
   });
-  const rawTiles = rawTileHandler({
-    store,
-    datasetInProject: async (user, projectId, datasetId) => {
-      const role = await db.members.roleOf(user, projectId as ProjectId);
-      if (!role || !(await db.datasets.has(projectId as ProjectId, datasetId))) return undefined;
-      return getDataset(store, datasetId);
-    },
-  });
+  const datasetInProject = async (user: string, projectId: string, datasetId: string) => {
+    const role = await db.members.roleOf(user, projectId as ProjectId);
+    if (!role || !(await db.datasets.has(projectId as ProjectId, datasetId))) return undefined;
+    return getDataset(store, datasetId);
+  };
+  const rawTiles = rawTileHandler({ store, datasetInProject });
+  const featureTiles = featureTileHandler({ store, datasetInProject, featurePool, featureCache });
 
   const download = exportDownloadHandler({ store, db });
   const upload = uploadHandler({ db, services, maxBytes: maxUploadBytes(env) });
@@ -180,13 +181,15 @@ export async function startSylvaServer(options: SylvaServerOptions = {}): Promis
       return upload(req, res, who.user, uploadProject);
     }
     const tile = parseRawTilePath(url.pathname);
-    const files = tile ? undefined : parseExportDownloadPath(url.pathname);
-    if (tile || files) {
+    const feature = tile ? undefined : parseFeatureTilePath(url);
+    const files = tile || feature ? undefined : parseExportDownloadPath(url.pathname);
+    if (tile || feature || files) {
       if (req.method !== "GET" && req.method !== "HEAD")
-        return json(res, 405, { error: `${tile ? "tiles" : "exports"} are read with GET` });
+        return json(res, 405, { error: `${tile || feature ? "tiles" : "exports"} are read with GET` });
       const who = await authenticate(secret, requestToken(req), userExists);
       if (!who.ok) return json(res, 401, { error: who.reason });
       if (tile) return rawTiles(req, res, who.user, tile);
+      if (feature) return featureTiles(req, res, who.user, feature);
       if (files) return download(req, res, who.user, files);
     }
     if (options.fallback) return options.fallback(req, res);

@@ -55,7 +55,7 @@ export interface RawTileDeps {
 }
 
 /** A small LRU of opened datasets (their zarrita arrays), so tile requests skip re-reading metadata. */
-class OpenDatasets {
+export class OpenDatasets {
   private readonly map = new Map<string, OpenDataset>();
   constructor(private readonly capacity = 64) {}
   get(store: BlobStore, manifest: DatasetManifest): OpenDataset {

@@ -2,7 +2,8 @@
 // Feature Selection (ilastik's applet): the matrix of the six features × scales (ilastik's seven plus
 // custom ones). The project's selection is every checked feature at every checked scale, in 2D or 3D;
 // cells show what is computed, greyed where ilastik does not allow the scale for the feature or the
-// data is too small for it. Apply saves through features.set (which retrains).
+// data is too small for it. Apply saves through features.set (which retrains). Each checked cell has a
+// preview button (feature-preview-button.tsx) that shows that feature in the viewer.
 import {
   DEFAULT_SCALES,
   FEATURES,
@@ -17,6 +18,7 @@ import { asProjectId } from "../lib/ids";
 import { useStore } from "../lib/store";
 import { api, errorMessage } from "../lib/trpc";
 import type { WorkspaceModel } from "../workspace/model";
+import { FeaturePreviewButton } from "./feature-preview-button";
 import { describeProblem, scaleProblem } from "./feature-validity";
 
 function useSavedSelection(model: WorkspaceModel): FeatureSelectionInput {
@@ -180,6 +182,9 @@ export function FeatureSelectionPanel({
                       <span className="sr-only">
                         {on ? "computed" : allowed ? "not computed" : "not available"}
                       </span>
+                      {on && (
+                        <FeaturePreviewButton model={model} feature={f.id} scale={s} in2d={draft.in2d} />
+                      )}
                     </td>
                   );
                 })}

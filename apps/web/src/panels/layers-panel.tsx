@@ -1,10 +1,12 @@
 "use client";
 // The layers panel: each layer with an eye toggle, its opacity and its place in the stack (top first);
 // the raw layer opens the display range dialog; the segmentation layer has its probability threshold
-// (0 is ilastik's argmax; higher leaves uncertain pixels unassigned).
+// (0 is ilastik's argmax; higher leaves uncertain pixels unassigned). A feature preview layer has a
+// close button that removes it.
 import { useState } from "react";
 import { rgbCss } from "../lib/color";
 import { shallowEqual, useStore } from "../lib/store";
+import { closeFeaturePreview } from "../viewer/feature-preview";
 import { type Layer, layerList, moveLayer, setLayer } from "../viewer/layers";
 import type { WorkspaceModel } from "../workspace/model";
 import { DisplayRangeDialog } from "./display-range-dialog";
@@ -43,7 +45,7 @@ function LayerRow({
   const [rangeOpen, setRangeOpen] = useState(false);
   const threshold = useStore(model.layers, (s) => s.threshold);
   const swatch =
-    layer.kind === "raw"
+    layer.kind === "raw" || layer.kind === "feature-preview"
       ? "linear-gradient(90deg, #000, #fff)"
       : layer.kind === "labels" || layer.kind === "segmentation"
         ? "conic-gradient(#ff0000 0 25%, #00ff00 0 50%, #ffff00 0 75%, #0000ff 0)"
@@ -86,6 +88,17 @@ function LayerRow({
           >
             ▼
           </button>
+          {layer.kind === "feature-preview" && (
+            <button
+              type="button"
+              className="icon-btn"
+              onClick={() => closeFeaturePreview(model.layers)}
+              aria-label={`Close ${layer.name}`}
+              data-testid="feature-preview-close"
+            >
+              ×
+            </button>
+          )}
         </div>
       </div>
       <div className="layer-controls">

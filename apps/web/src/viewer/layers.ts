@@ -1,10 +1,12 @@
 // The layer stack: raw data, labels, per-class probabilities, segmentation and uncertainty, each with an
 // eye toggle, an opacity and a place in the order (top first), plus the raw layer's display range and the
-// segmentation threshold. Probability layers follow the project's classes.
+// segmentation threshold. Probability layers follow the project's classes; a feature preview layer
+// (feature-preview.ts) sits just above the raw data while one is chosen.
 import type { LiveLayer } from "@sylva/shared";
 import { Store } from "../lib/store";
+import { FEATURE_PREVIEW_LAYER, type FeaturePreview, previewName } from "./feature-preview";
 
-export type LayerKind = "raw" | "labels" | "probability" | "segmentation" | "uncertainty";
+export type LayerKind = "raw" | "labels" | "probability" | "segmentation" | "uncertainty" | "feature-preview";
 
 export interface LayerSettings {
   readonly visible: boolean;
@@ -17,6 +19,8 @@ export interface Layer extends LayerSettings {
   readonly name: string;
   readonly classId?: number;
   readonly color?: readonly [number, number, number];
+  /** What a feature-preview layer shows. */
+  readonly preview?: FeaturePreview;
 }
 
 export interface DisplayRange {
@@ -36,6 +40,8 @@ export interface LayerState {
   readonly display: DisplayRange;
   /** Smallest winning probability for segmentation; 0 is ilastik's plain argmax. */
   readonly threshold: number;
+  /** The feature shown as a preview layer, if any. */
+  readonly preview: FeaturePreview | null;
 }
 
 export const UNCERTAINTY_COLOR: readonly [number, number, number] = [255, 214, 10];
@@ -46,6 +52,7 @@ const DEFAULTS: Record<LayerKind, LayerSettings> = {
   probability: { visible: true, opacity: 0.45 },
   segmentation: { visible: false, opacity: 0.5 },
   uncertainty: { visible: false, opacity: 0.7 },
+  "feature-preview": { visible: true, opacity: 1 },
 };
 
 export function initialLayerState(): LayerState {
@@ -54,6 +61,7 @@ export function initialLayerState(): LayerState {
     settings: {},
     display: { min: 0, max: 255, channel: 0, rgb: false, unset: true },
     threshold: 0,
+    preview: null,
   };
 }
 
@@ -80,6 +88,16 @@ export function layerList(state: LayerState, classes: readonly ClassInfo[]): Lay
     })),
     { id: "segmentation", kind: "segmentation", name: "Segmentation" },
     { id: "uncertainty", kind: "uncertainty", name: "Uncertainty", color: UNCERTAINTY_COLOR },
+    ...(state.preview
+      ? [
+          {
+            id: FEATURE_PREVIEW_LAYER,
+            kind: "feature-preview" as const,
+            name: previewName(state.preview),
+            preview: state.preview,
+          },
+        ]
+      : []),
     { id: "raw", kind: "raw", name: "Raw data" },
   ];
   const withSettings = base.map((l) => ({ ...l, ...(state.settings[l.id] ?? DEFAULTS[l.kind]) }));

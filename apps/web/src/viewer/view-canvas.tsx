@@ -88,6 +88,7 @@ export function ViewCanvas({ model, plane }: { model: WorkspaceModel; plane: Pla
         raw: model.raw,
         live: model.session.live,
         labels: model.labels,
+        features: model.features,
       });
       if (pending !== stats.missing > 0) {
         pending = stats.missing > 0;

@@ -8,6 +8,7 @@ import { publishViews } from "../collab/view-publisher";
 import { Store } from "../lib/store";
 import { createToolStore } from "../tools/tool-state";
 import { StrokeUndo } from "../tools/undo";
+import { FeatureTileCache } from "../viewer/feature-tile-cache";
 import { geometryOf, type Plane } from "../viewer/geometry";
 import { LabelTiles } from "../viewer/label-tiles";
 import { type ClassInfo, createLayerStore } from "../viewer/layers";
@@ -23,6 +24,8 @@ export class WorkspaceModel {
   readonly tools = createToolStore();
   readonly loop = new RenderLoop();
   readonly raw: RawTileCache;
+  /** Tiles of the feature preview layer. */
+  readonly features: FeatureTileCache;
   readonly labels: LabelTiles;
   readonly classes = new Store<{ list: readonly ClassInfo[] }>({ list: [] });
   readonly undoState = new Store({ canUndo: false, canRedo: false });
@@ -48,6 +51,7 @@ export class WorkspaceModel {
   ) {
     this.session = new ProjectSession(projectId, token, user);
     this.raw = new RawTileCache(projectId);
+    this.features = new FeatureTileCache(projectId);
     this.labels = new LabelTiles(this.session.doc);
     const redraw = this.loop.request;
     const classesMap = this.session.doc.getMap("classes");
@@ -63,6 +67,7 @@ export class WorkspaceModel {
     this.cleanup.push(
       () => classesMap.unobserve(readAll),
       this.raw.onLoad(redraw),
+      this.features.onLoad(redraw),
       this.session.live.onFrame(redraw),
       this.labels.onChange(redraw),
       this.viewer.subscribe(redraw),

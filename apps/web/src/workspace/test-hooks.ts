@@ -15,6 +15,8 @@ export interface SylvaTestHooks {
   uncertaintyTiles(): number;
   liveFrames(): { received: number; generation: number };
   rawTilesLoaded(): number;
+  /** Feature preview tiles fetched so far. */
+  featurePreviewTiles(): number;
   peers(): { name: string; cursor: unknown; slice: number | null }[];
   tools(): unknown;
   layers(): { id: string; visible: boolean; opacity: number }[];
@@ -69,6 +71,7 @@ export function installTestHooks(model: WorkspaceModel): () => void {
     uncertaintyTiles: () => model.session.live.count(datasetId(), "uncertainty"),
     liveFrames: () => ({ received: model.session.live.received, generation: model.session.live.generation }),
     rawTilesLoaded: () => model.raw.loadedCount,
+    featurePreviewTiles: () => model.features.loadedCount,
     peers: () =>
       readPeers(model.session.provider.awareness).map((p) => ({
         name: p.user.name,

@@ -1,9 +1,12 @@
 // The WebGL2 compositor of one view: draws, bottom to top, the visible layers' tiles of the level the
 // zoom asks for. A tile not loaded yet is stood in for by the finest coarser tile that covers it
 // (scissored to the tile), so panning and zooming never show holes once the coarsest level is in.
+// A feature preview layer is drawn from level-0 feature tiles only (scaled at coarser zoom), and only
+// while at most MAX_PREVIEW_TILES of them are visible: zoomed further out it shows nothing.
 import type { LiveLayer } from "@sylva/shared";
 import type { Camera, Size } from "../camera";
 import { visibleRect } from "../camera";
+import type { FeatureTileCache } from "../feature-tile-cache";
 import {
   type Geometry,
   type Plane,
@@ -48,6 +51,7 @@ export interface RenderInput {
   readonly raw: RawTileCache;
   readonly live: LiveTileStore;
   readonly labels: LabelTiles;
+  readonly features: FeatureTileCache;
 }
 
 export interface RenderStats {
@@ -57,6 +61,8 @@ export interface RenderStats {
 }
 
 const BACKGROUND = [0.075, 0.08, 0.09] as const;
+/** Most level-0 feature tiles a view draws (and fetches) for a feature preview. */
+export const MAX_PREVIEW_TILES = 16;
 
 export class Compositor {
   private readonly gl: WebGL2RenderingContext;
@@ -118,6 +124,10 @@ export class Compositor {
     for (let i = input.layers.length - 1; i >= 0; i--) {
       const layer = input.layers[i];
       if (!layer.visible || layer.opacity <= 0) continue;
+      if (layer.kind === "feature-preview") {
+        this.drawFeaturePreview(input, layer);
+        continue;
+      }
       for (const target of targets) {
         if (!this.scissor(input, target)) continue;
         switch (layer.kind) {
@@ -255,6 +265,34 @@ export class Compositor {
     gl.uniform1f(p.loc("uOpacity"), layer.opacity);
     this.quad(p, this.clipRect(input, cover.ref));
     return !stale && cover.ref.level === target.level;
+  }
+
+  /** The preview's visible level-0 tiles, grayscale over the union of their ranges. */
+  private drawFeaturePreview(input: RenderInput, layer: Layer): void {
+    const gl = this.gl;
+    const { g, plane, t, slice } = input;
+    const p = layer.preview;
+    if (!p) return;
+    const tiles = tilesInRect(g, plane, 0, visibleRect(input.camera, input.size));
+    if (tiles.length > MAX_PREVIEW_TILES) return;
+    const range = input.features.range(g, p);
+    for (const ref of tiles) {
+      const tile = input.features.want(g, p, { plane, t, slice, tu: ref.tu, tv: ref.tv });
+      if (!tile || !range || !this.scissor(input, ref)) continue;
+      const key = `feature/${g.id}/${p.feature}/${p.scale}/${p.in2d}/${p.channel}/${plane}/${t}/${slice}/${ref.tu}/${ref.tv}`;
+      const tex = this.textures.get(key, 0, gl.TEXTURE_2D, () =>
+        uploadFloat(gl, tile.width, tile.height, 1, tile.data),
+      );
+      const prog = this.raw.bind();
+      gl.activeTexture(gl.TEXTURE0);
+      gl.bindTexture(gl.TEXTURE_2D, tex);
+      gl.uniform1i(prog.loc("uTex"), 0);
+      gl.uniform4f(prog.loc("uMask"), 1, 0, 0, 0);
+      gl.uniform1i(prog.loc("uRgb"), 0);
+      gl.uniform2f(prog.loc("uRange"), range.min, range.max > range.min ? range.max : range.min + 1);
+      gl.uniform1f(prog.loc("uOpacity"), layer.opacity);
+      this.quad(prog, this.clipRect(input, ref));
+    }
   }
 
   private drawLabels(input: RenderInput, target: TileRef, layer: Layer): void {
