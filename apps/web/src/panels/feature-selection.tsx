@@ -36,7 +36,12 @@ function useSavedSelection(model: WorkspaceModel): FeatureSelectionInput {
 
 function sameSelection(a: FeatureSelectionInput, b: FeatureSelectionInput): boolean {
   const key = (s: FeatureSelectionInput) =>
-    JSON.stringify([[...s.features].sort(), [...s.scales].sort((x, y) => x - y), s.in2d]);
+    JSON.stringify([
+      [...s.features].sort(),
+      [...s.scales].sort((x, y) => x - y),
+      s.in2d,
+      [...(s.in2dScales ?? [])].sort((x, y) => x - y),
+    ]);
   return key(a) === key(b);
 }
 
@@ -72,7 +77,9 @@ export function FeatureSelectionPanel({
     [saved.scales, draft.scales, custom],
   );
   const is3d = all.some((d) => d.axes.includes("z"));
-  const problems = new Map(scales.map((s) => [s, scaleProblem(s, all, draft.in2d)]));
+  /** Whether scale s is filtered in 2D: everything with "Compute in 2D", else ilastik's per-scale row. */
+  const scaleIn2d = (d: FeatureSelectionInput, s: number) => d.in2d || (d.in2dScales ?? []).includes(s);
+  const problems = new Map(scales.map((s) => [s, scaleProblem(s, all, scaleIn2d(draft, s))]));
   const selectedProblems = draft.scales.filter((s) => problems.get(s));
   const dirty = !sameSelection(draft, saved);
   const valid = draft.features.length > 0 && draft.scales.length > 0 && selectedProblems.length === 0;
@@ -86,12 +93,18 @@ export function FeatureSelectionPanel({
     setDraft((d) => ({
       ...d,
       scales: d.scales.includes(s) ? d.scales.filter((x) => x !== s) : [...d.scales, s],
+      in2dScales: (d.in2dScales ?? []).filter((x) => x !== s || !d.scales.includes(s)),
     }));
+  const toggleScale2d = (s: number) =>
+    setDraft((d) => {
+      const now = d.in2dScales ?? [];
+      return { ...d, in2dScales: now.includes(s) ? now.filter((x) => x !== s) : [...now, s] };
+    });
   const selectAll = () =>
     setDraft((d) => ({
       ...d,
       features: FEATURES.map((f) => f.id),
-      scales: scales.filter((s) => !scaleProblem(s, all, d.in2d)),
+      scales: scales.filter((s) => !scaleProblem(s, all, scaleIn2d(d, s))),
     }));
   const addScale = (e: FormEvent) => {
     e.preventDefault();
@@ -183,7 +196,12 @@ export function FeatureSelectionPanel({
                         {on ? "computed" : allowed ? "not computed" : "not available"}
                       </span>
                       {on && (
-                        <FeaturePreviewButton model={model} feature={f.id} scale={s} in2d={draft.in2d} />
+                        <FeaturePreviewButton
+                          model={model}
+                          feature={f.id}
+                          scale={s}
+                          in2d={scaleIn2d(draft, s)}
+                        />
                       )}
                     </td>
                   );
@@ -191,6 +209,27 @@ export function FeatureSelectionPanel({
               </tr>
             ))}
           </tbody>
+          {is3d && !draft.in2d && (
+            <tfoot>
+              <tr>
+                <th scope="row" title="Filter this scale on each z-slice alone (ilastik's per-scale 2D)">
+                  in 2D
+                </th>
+                {scales.map((s) => (
+                  <td key={s}>
+                    <input
+                      type="checkbox"
+                      checked={(draft.in2dScales ?? []).includes(s)}
+                      onChange={() => toggleScale2d(s)}
+                      disabled={!canTrain || !draft.scales.includes(s)}
+                      aria-label={`Compute σ ${s} in 2D`}
+                      data-testid={`scale-2d-${s}`}
+                    />
+                  </td>
+                ))}
+              </tr>
+            </tfoot>
+          )}
         </table>
       </div>
       <div className="row-actions">
@@ -206,7 +245,7 @@ export function FeatureSelectionPanel({
         <button
           type="button"
           className="btn btn-small"
-          onClick={() => setDraft((d) => ({ ...d, features: [], scales: [] }))}
+          onClick={() => setDraft((d) => ({ ...d, features: [], scales: [], in2dScales: [] }))}
           disabled={!canTrain}
         >
           Clear
