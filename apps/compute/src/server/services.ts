@@ -29,7 +29,7 @@ import {
 import type * as Y from "yjs";
 import { DatasetNotFoundError } from "../datasets/catalog.js";
 import { ImportError } from "../datasets/import.js";
-import type { DatasetService, UploadedFile } from "../datasets/service.js";
+import type { DatasetService, ImportCall, UploadedFile } from "../datasets/service.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../db/errors.js";
 import type { ExportJobRecord } from "../db/exports.js";
 import type { MetadataDb } from "../db/metadata.js";
@@ -149,6 +149,24 @@ export function createApiServices(deps: ServiceDeps): ApiServices & ServiceExtra
     };
   };
 
+  /** Runs an import as a job of the project; the dataset joins the project when it is published. */
+  const startImport = (
+    projectId: ProjectId,
+    name: string,
+    run: (call: Pick<ImportCall, "signal" | "onProgress">) => Promise<DatasetManifest>,
+  ): ImportJob => {
+    const job = imports.start(projectId, async (ctx) => {
+      const manifest = await run({
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p.total > 0 ? p.done / p.total : 0),
+      });
+      await db.datasets.add(projectId, manifest.id);
+      return manifest;
+    });
+    importNames.set(job.id, name);
+    return importJobView(projectId, name, job);
+  };
+
   const manifestsOf = async (projectId: ProjectId): Promise<DatasetManifest[]> => {
     const out: DatasetManifest[] = [];
     for (const r of await db.datasets.list(projectId)) {
@@ -201,18 +219,9 @@ export function createApiServices(deps: ServiceDeps): ApiServices & ServiceExtra
         sources: string[],
         options: Parameters<ApiServices["datasets"]["import"]>[3],
       ) => {
-        const job = imports.start(projectId, async (ctx) => {
-          const manifest = await datasets.importFromSources(sources, {
-            options,
-            userId: user,
-            signal: ctx.signal,
-            onProgress: (p) => ctx.progress(p.total > 0 ? p.done / p.total : 0),
-          });
-          await db.datasets.add(projectId, manifest.id);
-          return manifest;
-        });
-        importNames.set(job.id, options.name);
-        return importJobView(projectId, options.name, job);
+        return startImport(projectId, options.name, (call) =>
+          datasets.importFromSources(sources, { ...call, options, userId: user }),
+        );
       },
       importJobs: async (projectId: ProjectId) =>
         imports.list(projectId).map((j) => importJobView(projectId, importNames.get(j.id) ?? "", j)),
@@ -270,19 +279,9 @@ export function createApiServices(deps: ServiceDeps): ApiServices & ServiceExtra
       },
     }),
     importUploaded(projectId, user, files, options, internalPath) {
-      const job = imports.start(projectId, async (ctx) => {
-        const manifest = await datasets.importUpload(files, {
-          options,
-          userId: user,
-          internalPath,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.total > 0 ? p.done / p.total : 0),
-        });
-        await db.datasets.add(projectId, manifest.id);
-        return manifest;
-      });
-      importNames.set(job.id, options.name);
-      return importJobView(projectId, options.name, job);
+      return startImport(projectId, options.name, (call) =>
+        datasets.importUpload(files, { ...call, options, userId: user, internalPath }),
+      );
     },
     close: () => imports.cancelAll(),
   };
