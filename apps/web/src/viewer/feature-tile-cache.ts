@@ -1,16 +1,14 @@
 // Feature preview tiles: GET /api/projects/<p>/datasets/<d>/features/<feature>/<scale>/<in2d>/<plane>/
 // <t>/<slice>/<tu>/<tv>?channel=<k> answers one level-0 tile of one feature channel as float32 with its
-// X-Sylva-Range. Decoded tiles are kept in a small LRU; the most recently wanted tiles are fetched first,
-// a few at a time, and tiles nobody asked for lately are dropped from the queue. Per preview, the union
-// of its loaded tiles' ranges is the layer's automatic display range.
+// X-Sylva-Range. Decoded tiles are kept in a small LRU and fetched through the shared tile loader
+// (tile-loader.ts). Per preview, the union of its loaded tiles' ranges is the layer's automatic range.
 import { authHeaders } from "../lib/auth";
 import { type FeaturePreview, previewKey } from "./feature-preview";
 import type { Geometry, Plane } from "./geometry";
+import { TileLoader } from "./tile-loader";
 
 const MAX_TILES = 256;
 const MAX_IN_FLIGHT = 4;
-const STALE_MS = 1500;
-const RETRY_MS = 5000;
 
 export interface FeatureTileQuery {
   readonly plane: Plane;
@@ -48,20 +46,22 @@ export function decodeFeatureTile(headers: Headers, buf: ArrayBuffer): FeatureTi
 }
 
 export class FeatureTileCache {
-  private readonly tiles = new Map<string, FeatureTile>();
-  private readonly queue = new Map<string, { url: string; wanted: number; preview: string }>();
-  private readonly inFlight = new Set<string>();
-  private readonly failed = new Map<string, number>();
+  private readonly loader = new TileLoader<FeatureTile>({
+    maxInFlight: MAX_IN_FLIGHT,
+    maxWeight: MAX_TILES,
+    weigh: () => 1,
+  });
   private readonly ranges = new Map<string, { min: number; max: number }>();
-  private readonly listeners = new Set<() => void>();
-  /** Tiles fetched so far (tests and diagnostics). */
-  loadedCount = 0;
 
   constructor(private readonly projectId: string) {}
 
+  /** Tiles fetched so far (tests and diagnostics). */
+  get loadedCount(): number {
+    return this.loader.loadedCount;
+  }
+
   onLoad(l: () => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+    return this.loader.onLoad(l);
   }
 
   /** The union of the loaded tiles' ranges of a preview on a dataset, once any tile is in. */
@@ -73,60 +73,17 @@ export class FeatureTileCache {
   want(g: Geometry, p: FeaturePreview, q: FeatureTileQuery): FeatureTile | undefined {
     const preview = `${g.id}/${previewKey(p)}`;
     const key = `${preview}/${q.plane}/${q.t}/${q.slice}/${q.tu}/${q.tv}`;
-    const tile = this.tiles.get(key);
-    if (tile) {
-      this.tiles.delete(key);
-      this.tiles.set(key, tile);
-      return tile;
-    }
-    const failedAt = this.failed.get(key);
-    if (failedAt !== undefined && performance.now() - failedAt < RETRY_MS) return undefined;
-    if (!this.inFlight.has(key)) {
-      this.queue.delete(key);
-      this.queue.set(key, {
-        url: featureTileUrl(this.projectId, g.id, p, q),
-        wanted: performance.now(),
-        preview,
+    const url = featureTileUrl(this.projectId, g.id, p, q);
+    return this.loader.want(key, async () => {
+      const res = await fetch(url, { headers: authHeaders() });
+      if (!res.ok) throw new Error(`feature tile ${url}: HTTP ${res.status}`);
+      const tile = decodeFeatureTile(res.headers, await res.arrayBuffer());
+      const r = this.ranges.get(preview);
+      this.ranges.set(preview, {
+        min: Math.min(r?.min ?? tile.min, tile.min),
+        max: Math.max(r?.max ?? tile.max, tile.max),
       });
-    }
-    this.pump();
-    return undefined;
-  }
-
-  private pump(): void {
-    const now = performance.now();
-    while (this.inFlight.size < MAX_IN_FLIGHT && this.queue.size > 0) {
-      const last = [...this.queue].pop();
-      if (!last) break;
-      const [key, entry] = last;
-      this.queue.delete(key);
-      if (now - entry.wanted > STALE_MS) continue;
-      this.inFlight.add(key);
-      fetch(entry.url, { headers: authHeaders() })
-        .then(async (res) => {
-          if (!res.ok) throw new Error(`feature tile ${entry.url}: HTTP ${res.status}`);
-          const tile = decodeFeatureTile(res.headers, await res.arrayBuffer());
-          this.put(key, tile);
-          const r = this.ranges.get(entry.preview);
-          this.ranges.set(entry.preview, {
-            min: Math.min(r?.min ?? tile.min, tile.min),
-            max: Math.max(r?.max ?? tile.max, tile.max),
-          });
-          this.loadedCount++;
-        })
-        .catch(() => {
-          this.failed.set(key, performance.now());
-        })
-        .finally(() => {
-          this.inFlight.delete(key);
-          for (const l of this.listeners) l();
-          this.pump();
-        });
-    }
-  }
-
-  private put(key: string, tile: FeatureTile): void {
-    this.tiles.set(key, tile);
-    while (this.tiles.size > MAX_TILES) this.tiles.delete(this.tiles.keys().next().value as string);
+      return tile;
+    });
   }
 }
